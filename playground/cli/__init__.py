@@ -1,0 +1,1 @@
+"""``python -m playground``: the experiments of the app, without a browser."""

@@ -1,0 +1,123 @@
+"""Subcommands of the backprop page: one neuron, and a network on 2-D data."""
+
+from __future__ import annotations
+
+import argparse
+import dataclasses
+
+from playground.backprop import neuron as nrn
+from playground.backprop.network import NetworkConfig, accuracy, build, train
+from playground.cli.common import ProgressPrinter, add_json_arg, add_training_args, emit, float_list, int_list
+from playground.data.toy2d import DATASETS, FEATURES
+from playground.models import save_model
+from playground.models.mlp import ACTIVATIONS
+
+
+def add_parsers(subparsers) -> None:
+    d = nrn.Neuron()
+    p = subparsers.add_parser("neuron", help="one neuron: forward pass, gradients three ways, gradient descent")
+    p.add_argument("--inputs", type=float_list, default=d.inputs, help="comma-separated x (default 0.5,-0.2,0.1)")
+    p.add_argument("--weights", type=float_list, default=d.weights, help="comma-separated w (default 0.2,0.8,-0.5)")
+    p.add_argument("--bias", type=float, default=d.bias)
+    p.add_argument("--target", type=float, default=d.target)
+    p.add_argument("--lr", type=float, default=d.lr)
+    p.add_argument("--activation", choices=list(nrn.ACTIVATIONS), default=d.activation)
+    p.add_argument("--loss", choices=list(nrn.LOSSES), default=d.loss)
+    p.add_argument("--steps", type=int, default=0, help="gradient-descent steps to take (default 0)")
+    add_json_arg(p)
+    p.set_defaults(func=neuron)
+
+    c = NetworkConfig()
+    p = subparsers.add_parser("mlp", help="train a small network on a 2-D data set")
+    p.add_argument("--dataset", choices=DATASETS, default=c.dataset)
+    p.add_argument("--points", type=int, default=c.n_points)
+    p.add_argument("--noise", type=float, default=c.noise)
+    p.add_argument("--test-ratio", type=float, default=c.test_ratio)
+    p.add_argument("--features", default=",".join(c.features), help=f"comma-separated, from {', '.join(FEATURES)}")
+    p.add_argument("--hidden", type=int_list, default=c.hidden, help="neurons per hidden layer (default 8,8)")
+    p.add_argument("--activation", choices=list(ACTIVATIONS), default=c.activation)
+    p.add_argument("--optimizer", choices=["sgd", "momentum", "adam"], default=c.optimizer)
+    p.add_argument("--lr", type=float, default=c.lr)
+    p.add_argument("--batch-size", type=int, default=c.batch_size)
+    p.add_argument("--l1", type=float, default=c.l1)
+    p.add_argument("--l2", type=float, default=c.l2)
+    add_training_args(p, epochs=c.epochs)
+    p.set_defaults(func=mlp)
+
+
+def neuron(args: argparse.Namespace) -> None:
+    n = nrn.Neuron(
+        inputs=args.inputs,
+        weights=args.weights,
+        bias=args.bias,
+        target=args.target,
+        activation=args.activation,
+        loss=args.loss,
+        lr=args.lr,
+    )
+    fwd, bwd, check = nrn.forward(n), nrn.backward(n), nrn.check_gradients(n)
+    traj = nrn.run_steps(n, args.steps)
+    result = {
+        "config": dataclasses.asdict(n),
+        "forward": dataclasses.asdict(fwd),
+        "backward": dataclasses.asdict(bwd),
+        "gradients": {
+            "hand": check.hand,
+            "autograd": check.autograd,
+            "finite_differences": check.numerical,
+            "max_abs_diff": check.max_abs_diff,
+        },
+        "steps": args.steps,
+        "after": {"weights": traj.final.weights, "bias": traj.final.bias, "loss": traj.losses[-1]},
+    }
+    names = [f"w{i + 1}" for i in range(len(n.weights))] + ["b"]
+    text = "\n".join(
+        [
+            f"z = {fwd.z:.6g}   a = {fwd.a:.6g}   loss = {fwd.loss:.6g}",
+            f"{'':>4}{'hand':>14}{'autograd':>14}{'finite diff':>14}",
+            *[f"{k:>4}{h:>14.6g}{a:>14.6g}{f:>14.6g}" for k, h, a, f in zip(names, check.hand, check.autograd, check.numerical)],
+            f"largest difference: {check.max_abs_diff:.2e}",
+            f"after {args.steps} steps: w = {[round(w, 6) for w in traj.final.weights]}, "
+            f"b = {traj.final.bias:.6g}, loss = {traj.losses[-1]:.6g}",
+        ]
+    )
+    emit(result, args.json, text)
+
+
+def mlp(args: argparse.Namespace) -> None:
+    config = NetworkConfig(
+        dataset=args.dataset,
+        n_points=args.points,
+        noise=args.noise,
+        test_ratio=args.test_ratio,
+        features=tuple(f.strip() for f in args.features.split(",") if f.strip()),
+        hidden=args.hidden,
+        activation=args.activation,
+        optimizer=args.optimizer,
+        lr=args.lr,
+        batch_size=args.batch_size,
+        l1=args.l1,
+        l2=args.l2,
+        epochs=args.epochs,
+        seed=args.seed,
+        device=args.device,
+    )
+    model, data = build(config)
+    history = train(model, data, config, callbacks=[] if args.json else [ProgressPrinter()])
+    final = {
+        "train_accuracy": accuracy(model, data.X_train, data.y_train),
+        "test_accuracy": accuracy(model, data.X_test, data.y_test),
+    }
+    if args.save:
+        meta = {"features": list(data.features), "mean": data.mean.tolist(), "std": data.std.tolist(),
+                "classes": ["0", "1"], "config": dataclasses.asdict(config)}
+        save_model(model, args.save, meta)
+    hist = history.as_dict()
+    result = {
+        "config": dataclasses.asdict(config),
+        "history": hist["epochs"],
+        "final": final,
+        "seconds": hist["seconds"],
+        "samples_per_s": hist["samples_per_s"],
+    }
+    emit(result, args.json, f"train accuracy {final['train_accuracy']:.3f}, test accuracy {final['test_accuracy']:.3f}")

@@ -1,0 +1,87 @@
+"""What every subcommand shares: training flags, output, and one-sentence errors."""
+
+from __future__ import annotations
+
+import argparse
+import json
+import math
+import sys
+
+from playground.errors import PlaygroundError
+from playground.training import Callback, EpochStats, History
+
+
+def add_training_args(parser: argparse.ArgumentParser, epochs: int) -> None:
+    """--seed, --epochs, --device, --save and --json, for every subcommand that trains."""
+    parser.add_argument("--epochs", type=int, default=epochs, help=f"training epochs (default {epochs})")
+    parser.add_argument("--seed", type=int, default=0, help="random seed (default 0)")
+    parser.add_argument("--device", default=None, help="cpu, cuda, cuda:N, mps or auto (default: best present)")
+    parser.add_argument("--save", metavar="PATH", default=None, help="write the trained model to PATH")
+    add_json_arg(parser)
+
+
+def add_json_arg(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("--json", action="store_true", help="print exactly one JSON object on stdout")
+
+
+def int_list(text: str) -> tuple[int, ...]:
+    try:
+        values = tuple(int(part) for part in text.split(",") if part.strip())
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"'{text}' is not a comma-separated list of integers") from None
+    return values
+
+
+def float_list(text: str) -> tuple[float, ...]:
+    try:
+        values = tuple(float(part) for part in text.split(",") if part.strip())
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"'{text}' is not a comma-separated list of numbers") from None
+    if not all(math.isfinite(v) for v in values):
+        raise argparse.ArgumentTypeError(f"'{text}' holds a number that is not finite")
+    return values
+
+
+def emit(result: dict, as_json: bool, text: str) -> None:
+    """Print ``result`` as one JSON object, or ``text`` for a person."""
+    if as_json:
+        json.dump(result, sys.stdout, allow_nan=False, default=_plain)
+        sys.stdout.write("\n")
+    else:
+        print(text)
+
+
+def _plain(value):
+    if hasattr(value, "tolist"):
+        return value.tolist()
+    if isinstance(value, tuple):
+        return list(value)
+    raise TypeError(f"{type(value).__name__} is not JSON serialisable")
+
+
+class ProgressPrinter(Callback):
+    """One line per epoch on stderr, so stdout stays clean for --json."""
+
+    def on_epoch_end(self, model, stats: EpochStats, history: History) -> None:
+        val = "" if stats.val_loss is None else f"  val loss {stats.val_loss:.4f}  val {history.metric} {stats.val_metric:.4f}"
+        print(
+            f"epoch {stats.epoch:>4}  loss {stats.train_loss:.4f}  {history.metric} {stats.train_metric:.4f}"
+            f"{val}  {stats.samples_per_s:,.0f} samples/s",
+            file=sys.stderr,
+        )
+
+
+def run_safely(func, args) -> int:
+    """Run a subcommand; user errors become one sentence on stderr and exit code 1."""
+    try:
+        func(args)
+    except PlaygroundError as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 1
+    except KeyboardInterrupt:
+        print("error: interrupted.", file=sys.stderr)
+        return 130
+    except Exception as exc:  # a bug, but never a traceback for the user
+        print(f"error: unexpected failure ({type(exc).__name__}: {exc}).", file=sys.stderr)
+        return 1
+    return 0

@@ -1,0 +1,67 @@
+"""Subcommands about the playground itself: info, models, summary."""
+
+from __future__ import annotations
+
+import argparse
+
+from playground.cli.common import add_json_arg, emit, int_list
+from playground.device import device_info, pick_device
+from playground.models import create_model, get_spec, list_models, summarize
+
+
+def add_parsers(subparsers) -> None:
+    p = subparsers.add_parser("info", help="the compute device and library versions")
+    p.add_argument("--device", default=None, help="describe this device instead of the default")
+    add_json_arg(p)
+    p.set_defaults(func=info)
+
+    p = subparsers.add_parser("models", help="the registered architectures")
+    p.add_argument("--task", default=None, help="only models for this task (tabular, image, sequence, text)")
+    add_json_arg(p)
+    p.set_defaults(func=models)
+
+    p = subparsers.add_parser("summary", help="a Keras-style summary of a registered model")
+    p.add_argument("name", help="a registered model name (see `models`)")
+    p.add_argument("--input", type=int_list, required=True, help="input shape without the batch, e.g. 2 or 1,28,28")
+    p.add_argument("--classes", type=int, default=None, help="number of output classes")
+    add_json_arg(p)
+    p.set_defaults(func=summary)
+
+
+def library_versions() -> dict[str, str]:
+    import numpy
+    import plotly
+    import torch
+
+    return {"torch": torch.__version__, "numpy": numpy.__version__, "plotly": plotly.__version__}
+
+
+def info(args: argparse.Namespace) -> None:
+    described = device_info(pick_device(args.device))
+    result = {"device": described.as_dict(), "versions": library_versions()}
+    text = f"device: {described.name} [{described.kind}]\n" + "\n".join(
+        f"{k}: {v}" for k, v in result["versions"].items()
+    )
+    emit(result, args.json, text)
+
+
+def models(args: argparse.Namespace) -> None:
+    names = list_models(args.task)
+    rows = [{"name": n, "task": get_spec(n).task, "description": get_spec(n).description} for n in names]
+    emit({"models": rows}, args.json, "\n".join(f"{r['name']:<16}{r['task']:<10}{r['description']}" for r in rows))
+
+
+def summary(args: argparse.Namespace) -> None:
+    import torch
+
+    kwargs = {}
+    if args.name == "mlp":
+        kwargs["in_features"] = args.input[0]
+    if args.classes is not None:
+        kwargs["num_classes"] = args.classes
+    model = create_model(args.name, **kwargs)
+    result = summarize(model, torch.zeros((1, *args.input)))
+    lines = [f"{'layer':<20}{'type':<14}{'output shape':<20}{'params':>10}"]
+    lines += [f"{r.name:<20}{r.type:<14}{str(list(r.output_shape)):<20}{r.params:>10,}" for r in result.rows]
+    lines.append(f"total params: {result.total_params:,}  trainable: {result.trainable_params:,}")
+    emit({"name": args.name, "input": list(args.input)} | result.as_dict(), args.json, "\n".join(lines))

@@ -1,0 +1,104 @@
+"""Which device the playground trains on, and how to describe it.
+
+The order is cuda > mps > cpu; the environment variable ``PLAYGROUND_DEVICE``
+(or an explicit argument) overrides it.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import platform
+from dataclasses import dataclass
+
+import torch
+
+from playground.errors import PlaygroundError
+
+DEVICE_ENV = "PLAYGROUND_DEVICE"
+
+
+def _mps_available() -> bool:
+    return bool(getattr(torch.backends, "mps", None) and torch.backends.mps.is_available())
+
+
+def pick_device(requested: str | None = None) -> torch.device:
+    """The device to use: ``requested``, else ``$PLAYGROUND_DEVICE``, else the best present.
+
+    Raises PlaygroundError when the requested device does not exist here.
+    """
+    name = (requested or os.environ.get(DEVICE_ENV) or "").strip().lower()
+    if not name or name == "auto":
+        if torch.cuda.is_available():
+            name = "cuda"
+        elif _mps_available():
+            name = "mps"
+        else:
+            name = "cpu"
+    try:
+        device = torch.device(name)
+    except (RuntimeError, ValueError):
+        raise PlaygroundError(
+            f"'{name}' is not a device name; use cpu, cuda, cuda:N, mps or auto."
+        ) from None
+    if device.type == "cuda":
+        if not torch.cuda.is_available():
+            raise PlaygroundError("CUDA was requested but this machine has no usable CUDA GPU.")
+        if device.index is not None and device.index >= torch.cuda.device_count():
+            raise PlaygroundError(
+                f"CUDA device {device.index} was requested but only "
+                f"{torch.cuda.device_count()} GPU(s) are present."
+            )
+        torch.backends.cudnn.benchmark = True
+    elif device.type == "mps" and not _mps_available():
+        raise PlaygroundError("Apple MPS was requested but is not available on this machine.")
+    elif device.type not in ("cpu", "cuda", "mps"):
+        raise PlaygroundError(f"'{name}' is not supported; use cpu, cuda, mps or auto.")
+    return device
+
+
+def autocast(device: torch.device) -> contextlib.AbstractContextManager:
+    """Mixed precision where it pays: bf16 (or fp16) autocast on CUDA, nothing elsewhere."""
+    if device.type != "cuda":
+        return contextlib.nullcontext()
+    return torch.autocast("cuda", dtype=amp_dtype(device))
+
+
+def amp_dtype(device: torch.device) -> torch.dtype:
+    """The autocast dtype used on ``device`` (float32 means no autocast)."""
+    if device.type != "cuda":
+        return torch.float32
+    return torch.bfloat16 if torch.cuda.is_bf16_supported() else torch.float16
+
+
+@dataclass(frozen=True)
+class DeviceInfo:
+    """What the playground computes on, for the Home page and ``playground info``."""
+
+    kind: str  # "cuda", "mps" or "cpu"
+    name: str  # e.g. "NVIDIA H100 80GB HBM3", "Apple MPS", "CPU (2 threads)"
+    threads: int
+    torch_version: str
+    python_version: str
+
+    def as_dict(self) -> dict:
+        return dict(self.__dict__)
+
+
+def device_info(device: torch.device | None = None) -> DeviceInfo:
+    """Describe ``device`` (default: the one ``pick_device`` chooses)."""
+    device = device or pick_device()
+    threads = torch.get_num_threads()
+    if device.type == "cuda":
+        name = torch.cuda.get_device_name(device)
+    elif device.type == "mps":
+        name = "Apple MPS"
+    else:
+        name = f"CPU ({threads} threads, {platform.machine() or 'unknown'})"
+    return DeviceInfo(
+        kind=device.type,
+        name=name,
+        threads=threads,
+        torch_version=torch.__version__,
+        python_version=platform.python_version(),
+    )

@@ -1,0 +1,21 @@
+"""Models, their registry, summaries and safe model files.
+
+Importing this package registers every architecture.
+"""
+
+from playground.models import mlp  # noqa: F401  (registers "mlp")
+from playground.models.io import load_model, model_bytes, save_model
+from playground.models.registry import create_model, get_spec, list_models, register_model
+from playground.models.summary import Summary, summarize
+
+__all__ = [
+    "Summary",
+    "create_model",
+    "get_spec",
+    "list_models",
+    "load_model",
+    "model_bytes",
+    "register_model",
+    "save_model",
+    "summarize",
+]

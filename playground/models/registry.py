@@ -1,0 +1,75 @@
+"""A registry of model factories, in the manner of timm's ``create_model``.
+
+Each architecture registers a factory under a name with its task; pages fill
+their select boxes from ``list_models`` and model files record the name and the
+constructor arguments, so ``load_model`` can rebuild exactly the same network.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+
+from torch import nn
+
+from playground.errors import PlaygroundError
+
+TASKS = ("tabular", "image", "sequence", "text")
+
+
+@dataclass(frozen=True)
+class ModelSpec:
+    name: str
+    task: str
+    factory: Callable[..., nn.Module]
+    description: str
+
+
+_REGISTRY: dict[str, ModelSpec] = {}
+
+
+def register_model(name: str, task: str, description: str = ""):
+    """Decorator: register ``factory(**kwargs) -> nn.Module`` under ``name``."""
+    if task not in TASKS:
+        raise ValueError(f"task must be one of {TASKS}, not {task!r}")
+
+    def decorator(factory: Callable[..., nn.Module]) -> Callable[..., nn.Module]:
+        if name in _REGISTRY:
+            raise ValueError(f"model {name!r} is registered twice")
+        doc = description or (factory.__doc__ or "").strip().splitlines()[0]
+        _REGISTRY[name] = ModelSpec(name, task, factory, doc)
+        return factory
+
+    return decorator
+
+
+def list_models(task: str | None = None) -> list[str]:
+    """Registered names, sorted, optionally only those for ``task``."""
+    return sorted(name for name, spec in _REGISTRY.items() if task in (None, spec.task))
+
+
+def get_spec(name: str) -> ModelSpec:
+    try:
+        return _REGISTRY[name]
+    except KeyError:
+        known = ", ".join(list_models())
+        raise PlaygroundError(f"There is no model called '{name}'; known models: {known}.") from None
+
+
+def create_model(name: str, **kwargs) -> nn.Module:
+    """Build the registered model ``name``; the name and arguments are kept on the model."""
+    spec = get_spec(name)
+    try:
+        model = spec.factory(**kwargs)
+    except TypeError as exc:
+        raise PlaygroundError(f"Model '{name}' cannot be built with these settings: {exc}.") from None
+    model.playground_arch = (name, dict(kwargs))
+    return model
+
+
+def architecture_of(model: nn.Module) -> tuple[str, dict]:
+    """The (name, kwargs) a model was created with; PlaygroundError for unregistered models."""
+    arch = getattr(model, "playground_arch", None)
+    if arch is None:
+        raise PlaygroundError("Only models built with create_model can be saved.")
+    return arch

@@ -1,0 +1,384 @@
+"""The one training engine every page and the CLI use.
+
+``fit`` keeps the data as tensors on the device and slices batches out of a
+shuffled copy each epoch (no per-sample DataLoader), reports batch and epoch
+events to callbacks, honours a stop request between batches, and keeps both
+the latest weights (in the model) and the best ones (in the History).
+"""
+
+from __future__ import annotations
+
+import math
+import threading
+import time
+from collections.abc import Callable, Sequence
+from dataclasses import asdict, dataclass, field
+
+import torch
+import torch.nn.functional as F
+from torch import nn
+
+from playground.device import amp_dtype, autocast, pick_device
+from playground.errors import PlaygroundError
+
+OPTIMIZERS = ("adam", "adamw", "sgd", "momentum", "rmsprop")
+
+
+@dataclass(frozen=True)
+class TrainConfig:
+    """Everything that decides a training run, apart from the model and the data."""
+
+    epochs: int = 10
+    batch_size: int = 64
+    lr: float = 1e-3
+    optimizer: str = "adam"  # one of OPTIMIZERS; "momentum" is SGD with momentum 0.9
+    weight_decay: float = 0.0  # L2 penalty, applied by the optimiser
+    l1: float = 0.0  # L1 penalty on weights (not biases), added to the loss
+    loss: str = "cross_entropy"  # one of LOSSES
+    seed: int = 0
+    device: str | None = None  # None: pick_device()
+    amp: bool = True  # autocast on CUDA (bf16 where supported)
+    grad_clip: float | None = None  # max global gradient norm
+    eval_batch_size: int = 2048
+
+    def validate(self) -> None:
+        """Raise PlaygroundError on a setting that cannot work, in one sentence."""
+        if self.epochs < 1:
+            raise PlaygroundError("Epochs must be at least 1.")
+        if self.batch_size < 1:
+            raise PlaygroundError("Batch size must be at least 1.")
+        if not (self.lr > 0 and math.isfinite(self.lr)):
+            raise PlaygroundError("The learning rate must be a positive number.")
+        if self.optimizer not in OPTIMIZERS:
+            raise PlaygroundError(
+                f"Unknown optimiser '{self.optimizer}'; choose one of {', '.join(OPTIMIZERS)}."
+            )
+        if self.loss not in LOSSES:
+            raise PlaygroundError(f"Unknown loss '{self.loss}'; choose one of {', '.join(LOSSES)}.")
+        if self.weight_decay < 0 or self.l1 < 0:
+            raise PlaygroundError("Regularisation strengths cannot be negative.")
+
+
+@dataclass
+class TensorData:
+    """A small data set held as tensors: X_* is (N, ...) and y_* is (N,) or (N, K).
+
+    ``augment(X_batch, generator) -> X_batch`` is applied to training batches only.
+    """
+
+    X_train: torch.Tensor
+    y_train: torch.Tensor
+    X_val: torch.Tensor | None = None
+    y_val: torch.Tensor | None = None
+    augment: Callable[[torch.Tensor, torch.Generator], torch.Tensor] | None = None
+
+    def __post_init__(self) -> None:
+        if len(self.X_train) == 0:
+            raise PlaygroundError("There is no training data.")
+        if len(self.X_train) != len(self.y_train):
+            raise PlaygroundError("Inputs and targets have different lengths.")
+        if (self.X_val is None) != (self.y_val is None):
+            raise PlaygroundError("Validation inputs and targets must be given together.")
+
+    @property
+    def has_val(self) -> bool:
+        return self.X_val is not None and len(self.X_val) > 0
+
+    def to(self, device: torch.device) -> TensorData:
+        """The same data on ``device`` (moved once, before training)."""
+
+        def move(t):
+            return None if t is None else t.to(device, non_blocking=True)
+
+        return TensorData(
+            move(self.X_train), move(self.y_train), move(self.X_val), move(self.y_val), self.augment
+        )
+
+
+# ---- losses and metrics: (outputs, targets) -> scalar tensor ------------------------------
+
+
+def _bce(y_hat: torch.Tensor, y: torch.Tensor) -> torch.Tensor:
+    return F.binary_cross_entropy_with_logits(y_hat.reshape(y.shape), y.float())
+
+
+def _mse(y_hat: torch.Tensor, y: torch.Tensor) -> torch.Tensor:
+    return F.mse_loss(y_hat.reshape(y.shape).float(), y.float())
+
+
+def _correct_multiclass(y_hat: torch.Tensor, y: torch.Tensor) -> torch.Tensor:
+    return (y_hat.argmax(dim=-1) == y).sum()
+
+
+def _correct_binary(y_hat: torch.Tensor, y: torch.Tensor) -> torch.Tensor:
+    return ((y_hat.reshape(y.shape) > 0) == (y > 0.5)).sum()
+
+
+def _abs_error(y_hat: torch.Tensor, y: torch.Tensor) -> torch.Tensor:
+    return (y_hat.reshape(y.shape).float() - y.float()).abs().sum()
+
+
+# name -> (loss function, metric name, metric summed over a batch)
+LOSSES: dict[str, tuple[Callable, str, Callable]] = {
+    "cross_entropy": (F.cross_entropy, "accuracy", _correct_multiclass),
+    "bce": (_bce, "accuracy", _correct_binary),
+    "mse": (_mse, "mae", _abs_error),
+}
+
+
+# ---- events and history -------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class BatchEvent:
+    """Sent after each optimiser step. ``loss`` is a device tensor: call .item() sparingly."""
+
+    epoch: int  # 1-based
+    epochs: int
+    batch: int  # 1-based, within the epoch
+    batches: int
+    loss: torch.Tensor
+    samples_seen: int  # in this epoch
+    epoch_seconds: float  # since this epoch began
+
+
+@dataclass(frozen=True)
+class EpochStats:
+    """One row of the history; val_* are None when there is no validation data."""
+
+    epoch: int
+    train_loss: float
+    train_metric: float
+    val_loss: float | None
+    val_metric: float | None
+    seconds: float  # the whole epoch, evaluation included
+    samples_per_s: float  # training samples per second of training time
+
+
+@dataclass
+class History:
+    """What ``fit`` returns: per-epoch statistics plus the best weights seen."""
+
+    metric: str  # "accuracy" or "mae"
+    epochs: list[EpochStats] = field(default_factory=list)
+    best_epoch: int | None = None
+    best_state: dict[str, torch.Tensor] | None = field(default=None, repr=False)
+    stopped: bool = False  # True when a stop request ended the run early
+    seconds: float = 0.0
+
+    @property
+    def last(self) -> EpochStats | None:
+        return self.epochs[-1] if self.epochs else None
+
+    def column(self, name: str) -> list:
+        return [getattr(row, name) for row in self.epochs]
+
+    def restore_best(self, model: nn.Module) -> None:
+        """Load the best weights seen into ``model`` (a no-op before the first epoch)."""
+        if self.best_state is not None:
+            model.load_state_dict(self.best_state)
+
+    def as_dict(self) -> dict:
+        """Plain JSON-ready data (no tensors)."""
+        mean_rate = [r.samples_per_s for r in self.epochs]
+        return {
+            "metric": self.metric,
+            "epochs": [asdict(row) for row in self.epochs],
+            "best_epoch": self.best_epoch,
+            "stopped": self.stopped,
+            "seconds": round(self.seconds, 4),
+            "samples_per_s": round(sum(mean_rate) / len(mean_rate), 1) if mean_rate else 0.0,
+        }
+
+
+class Callback:
+    """Override what you need; the engine calls these from the training thread."""
+
+    def on_fit_start(self, model: nn.Module, config: TrainConfig, batches: int) -> None:
+        pass
+
+    def on_batch_end(self, model: nn.Module, event: BatchEvent) -> None:
+        pass
+
+    def on_epoch_end(self, model: nn.Module, stats: EpochStats, history: History) -> None:
+        pass
+
+    def on_fit_end(self, model: nn.Module, history: History) -> None:
+        pass
+
+
+# ---- the engine ---------------------------------------------------------------------------
+
+
+def make_optimizer(model: nn.Module, config: TrainConfig) -> torch.optim.Optimizer:
+    params = [p for p in model.parameters() if p.requires_grad]
+    if not params:
+        raise PlaygroundError("The model has no trainable parameters.")
+    kind, lr, wd = config.optimizer, config.lr, config.weight_decay
+    if kind == "adam":
+        return torch.optim.Adam(params, lr=lr, weight_decay=wd)
+    if kind == "adamw":
+        return torch.optim.AdamW(params, lr=lr, weight_decay=wd)
+    if kind == "rmsprop":
+        return torch.optim.RMSprop(params, lr=lr, weight_decay=wd)
+    momentum = 0.9 if kind == "momentum" else 0.0
+    return torch.optim.SGD(params, lr=lr, momentum=momentum, weight_decay=wd)
+
+
+def _l1_penalty(model: nn.Module) -> torch.Tensor:
+    weights = [p for name, p in model.named_parameters() if p.requires_grad and "bias" not in name]
+    return sum(w.abs().sum() for w in weights)
+
+
+@torch.no_grad()
+def evaluate(
+    model: nn.Module,
+    X: torch.Tensor,
+    y: torch.Tensor,
+    config: TrainConfig,
+) -> tuple[float, float]:
+    """Mean loss and metric of ``model`` on (X, y), in eval mode, batch by batch."""
+    loss_fn, _, metric_fn = LOSSES[config.loss]
+    device = X.device
+    use_amp = config.amp and device.type == "cuda"
+    was_training = model.training
+    model.eval()
+    total_loss = torch.zeros((), device=device)
+    total_metric = torch.zeros((), device=device)
+    for start in range(0, len(X), config.eval_batch_size):
+        xb, yb = X[start : start + config.eval_batch_size], y[start : start + config.eval_batch_size]
+        with autocast(device) if use_amp else _null():
+            y_hat = model(xb)
+        y_hat = y_hat.float()
+        total_loss += loss_fn(y_hat, yb) * len(xb)
+        total_metric += metric_fn(y_hat, yb)
+    model.train(was_training)
+    n = len(X)
+    return (total_loss / n).item(), (total_metric / n).item()
+
+
+class _null:
+    def __enter__(self):
+        return self
+
+    def __exit__(self, *exc):
+        return False
+
+
+def fit(
+    model: nn.Module,
+    data: TensorData,
+    config: TrainConfig,
+    callbacks: Sequence[Callback] = (),
+    stop: threading.Event | None = None,
+) -> History:
+    """Train ``model`` in place on ``data`` and return the History.
+
+    The model ends with the latest weights; ``history.best_state`` holds the
+    weights of the epoch with the lowest validation loss (training loss when
+    there is no validation data). Setting ``stop`` ends the run after the
+    current batch; the history then has ``stopped=True`` and a partial last epoch
+    is evaluated and recorded, so a stopped run still leaves a usable model.
+    """
+    config.validate()
+    device = pick_device(config.device)
+    model.to(device)
+    data = data.to(device)
+    loss_fn, metric_name, metric_fn = LOSSES[config.loss]
+    optimizer = make_optimizer(model, config)
+    use_amp = config.amp and device.type == "cuda"
+    scaler = torch.amp.GradScaler("cuda", enabled=use_amp and amp_dtype(device) == torch.float16)
+    generator = torch.Generator().manual_seed(config.seed)
+
+    n = len(data.X_train)
+    batches = math.ceil(n / config.batch_size)
+    history = History(metric=metric_name)
+    best_loss = math.inf
+    for cb in callbacks:
+        cb.on_fit_start(model, config, batches)
+    fit_start = time.perf_counter()
+
+    for epoch in range(1, config.epochs + 1):
+        if stop is not None and stop.is_set():
+            history.stopped = True
+            break
+        model.train()
+        epoch_start = time.perf_counter()
+        perm = torch.randperm(n, generator=generator).to(device)
+        X_epoch, y_epoch = data.X_train[perm], data.y_train[perm]  # one gather per epoch
+        total_loss = torch.zeros((), device=device)
+        total_metric = torch.zeros((), device=device)
+        seen = 0
+        for b in range(batches):
+            xb = X_epoch[b * config.batch_size : (b + 1) * config.batch_size]
+            yb = y_epoch[b * config.batch_size : (b + 1) * config.batch_size]
+            if data.augment is not None:
+                xb = data.augment(xb, generator)
+            with autocast(device) if use_amp else _null():
+                y_hat = model(xb)
+                loss = loss_fn(y_hat.float(), yb)
+                objective = loss + config.l1 * _l1_penalty(model) if config.l1 else loss
+            optimizer.zero_grad(set_to_none=True)
+            scaler.scale(objective).backward()
+            if config.grad_clip:
+                scaler.unscale_(optimizer)
+                nn.utils.clip_grad_norm_(model.parameters(), config.grad_clip)
+            scaler.step(optimizer)
+            scaler.update()
+
+            loss = loss.detach()
+            total_loss += loss * len(xb)
+            total_metric += metric_fn(y_hat.detach().float(), yb)
+            seen += len(xb)
+            if callbacks:
+                event = BatchEvent(
+                    epoch,
+                    config.epochs,
+                    b + 1,
+                    batches,
+                    loss,
+                    seen,
+                    time.perf_counter() - epoch_start,
+                )
+                for cb in callbacks:
+                    cb.on_batch_end(model, event)
+            if stop is not None and stop.is_set():
+                history.stopped = True
+                break
+
+        train_loss = (total_loss / seen).item()  # the epoch's one host sync
+        train_metric = (total_metric / seen).item()
+        train_seconds = time.perf_counter() - epoch_start
+        if not math.isfinite(train_loss):
+            raise PlaygroundError(
+                "The loss became infinite or NaN; lower the learning rate and train again."
+            )
+        val_loss = val_metric = None
+        if data.has_val:
+            val_loss, val_metric = evaluate(model, data.X_val, data.y_val, config)
+        stats = EpochStats(
+            epoch=epoch,
+            train_loss=train_loss,
+            train_metric=train_metric,
+            val_loss=val_loss,
+            val_metric=val_metric,
+            seconds=time.perf_counter() - epoch_start,
+            samples_per_s=seen / max(train_seconds, 1e-9),
+        )
+        history.epochs.append(stats)
+        score = val_loss if val_loss is not None else train_loss
+        if score < best_loss:
+            best_loss = score
+            history.best_epoch = epoch
+            history.best_state = {
+                k: v.detach().to("cpu", copy=True) for k, v in model.state_dict().items()
+            }
+        for cb in callbacks:
+            cb.on_epoch_end(model, stats, history)
+        if history.stopped:
+            break
+
+    history.seconds = time.perf_counter() - fit_start
+    for cb in callbacks:
+        cb.on_fit_end(model, history)
+    return history
