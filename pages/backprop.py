@@ -258,10 +258,10 @@ with tab_network:
     _absorb(state)
     running = state["job"] is not None
     cols = st.columns(4)
-    if cols[0].button("▶ Train", key="backprop.train", type="primary", disabled=running):
+    if cols[0].button("Train", icon=":material/play_arrow:", key="backprop.train", type="primary", disabled=running):
         _start(state, config, int(epochs))
         running = True
-    if cols[1].button("⏸ Pause", key="backprop.pause", disabled=not running):
+    if cols[1].button("Pause", icon=":material/pause:", key="backprop.pause", disabled=not running):
         state["job"].stop()
     if cols[2].button("Step one epoch", key="backprop.step_epoch", disabled=running):
         norms = GradNormRecorder()
@@ -275,7 +275,7 @@ with tab_network:
             state["grad_norms"] += norms.per_epoch
             state["grid"] = decision_grid(state["model"], state["data"])
             state["finished"] = None
-    if cols[3].button("↺ Reset", key="backprop.reset_net", disabled=running):
+    if cols[3].button("Reset", icon=":material/restart_alt:", key="backprop.reset_net", disabled=running):
         _reset(config)
         state = st.session_state[NET]
     st.caption("Features are standardised with the training part's mean and standard deviation. The test curve "

@@ -85,7 +85,7 @@ def show_progress(job: Job, stop_key: str) -> Progress:
         st.progress(0.0, text=progress_text(p))
     elif not job.finished:
         st.progress(p.fraction, text=progress_text(p))
-    if not job.finished and st.button("⏹ Stop", key=stop_key):
+    if not job.finished and st.button("Stop", icon=":material/stop:", key=stop_key):
         job.stop()
     return p
 

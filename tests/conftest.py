@@ -1,0 +1,15 @@
+import os
+
+import pytest
+
+# Tests run on the CPU whatever the machine has, so results are comparable everywhere.
+os.environ.setdefault("PLAYGROUND_DEVICE", "cpu")
+
+
+@pytest.fixture
+def cpu_threads():
+    import torch
+
+    before = torch.get_num_threads()
+    yield
+    torch.set_num_threads(before)

@@ -1,0 +1,100 @@
+"""The app in a real browser: navigation, a Step, and a training run started and stopped."""
+
+import re
+
+import pytest
+
+from tests.browser import ARTIFACTS, CHROMIUM, CHROMIUM_ARGS, ERROR_BOXES, StreamlitServer
+
+playwright_api = pytest.importorskip("playwright.sync_api")
+expect = playwright_api.expect
+
+NAV = [
+    ("Home", "Deep Learning Playground"),
+    ("Backpropagation", "Backpropagation"),
+    ("CNN image classifier", "CNN image classifier"),
+    ("Classic architectures", "Classic architectures"),
+    ("Time-series forecasting", "Time-series forecasting"),
+    ("Sentiment analysis", "Sentiment analysis"),
+]
+
+
+@pytest.fixture(scope="module")
+def server():
+    srv = StreamlitServer(env={"PLAYGROUND_DEVICE": "cpu"})
+    try:
+        srv.wait_healthy()
+        yield srv
+    finally:
+        srv.stop()
+
+
+@pytest.fixture(scope="module")
+def browser():
+    with playwright_api.sync_playwright() as p:
+        b = p.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
+        yield b
+        b.close()
+
+
+@pytest.fixture
+def page(browser):
+    context = browser.new_context(viewport={"width": 1400, "height": 1000})
+    pg = context.new_page()
+    pg.set_default_timeout(30_000)
+    yield pg
+    context.close()
+
+
+def wait_ready(page):
+    page.wait_for_selector("[data-testid='stAppViewContainer']")
+    page.wait_for_function("() => !document.querySelector('[data-testid=\"stStatusWidget\"]')", timeout=60_000)
+
+
+def assert_no_error(page, where):
+    errors = page.locator(ERROR_BOXES)
+    assert errors.count() == 0, f"{where}: {errors.all_inner_texts()}"
+
+
+def test_every_page_opens_from_the_navigation(server, page):
+    page.goto(server.url)
+    wait_ready(page)
+    for label, heading in NAV:
+        page.locator("[data-testid='stSidebarNav'] a", has_text=label).click()
+        page.get_by_role("heading", name=heading).first.wait_for()
+        wait_ready(page)
+        assert_no_error(page, label)
+        page.screenshot(path=str(ARTIFACTS / f"page-{label.split()[0].lower()}.png"), full_page=True)
+    assert re.search(r"/sentiment$", page.url)
+
+
+def test_step_changes_the_weights(server, page):
+    page.goto(f"{server.url}/backprop")
+    wait_ready(page)
+    w1 = page.get_by_label("w1")
+    expect(w1).to_have_value("0.2000")
+    page.get_by_role("button", name="Step", exact=True).click()
+    expect(w1).to_have_value("0.2013")  # w1 - lr * dL/dw1 = 0.2 + 0.01 * 0.1256
+    page.get_by_text("Last step").wait_for()
+    assert_no_error(page, "after Step")
+
+
+def test_train_then_stop_a_run_and_switch_pages(server, page):
+    page.goto(f"{server.url}/backprop?net.dataset=spiral&net.epochs=5000")
+    wait_ready(page)
+    page.get_by_role("tab", name="② A network on 2-D data").click()
+    page.get_by_role("button", name="Train").click()
+    progress = page.get_by_text(re.compile(r"epoch \d+/5000 · batch"))
+    progress.wait_for()
+    page.get_by_text(re.compile(r"test accuracy")).first.wait_for()
+    page.screenshot(path=str(ARTIFACTS / "backprop-training.png"), full_page=True)
+    # leave and come back: the run goes on in its worker thread
+    page.locator("[data-testid='stSidebarNav'] a", has_text="Home").click()
+    page.get_by_role("heading", name="Deep Learning Playground").wait_for()
+    page.locator("[data-testid='stSidebarNav'] a", has_text="Backpropagation").click()
+    page.get_by_role("tab", name="② A network on 2-D data").click()
+    progress.wait_for()
+    page.get_by_role("button", name="Stop").click()
+    page.get_by_text(re.compile(r"Stopped after \d+ epoch")).wait_for()
+    assert_no_error(page, "after Stop")
+    page.screenshot(path=str(ARTIFACTS / "backprop-stopped.png"), full_page=True)

@@ -1,0 +1,77 @@
+import json
+import subprocess
+import sys
+
+import pytest
+
+from playground.backprop import neuron as nrn
+from playground.models import load_model
+
+
+def cli(*args, timeout=120):
+    return subprocess.run([sys.executable, "-m", "playground", *args], capture_output=True, text=True, timeout=timeout)
+
+
+def test_help_lists_a_subcommand_per_capability():
+    result = cli("--help")
+    assert result.returncode == 0
+    for command in ("info", "models", "summary", "neuron", "mlp"):
+        assert command in result.stdout
+
+
+def test_neuron_json_gives_the_page_numbers():
+    result = cli("neuron", "--steps", "5", "--json")
+    assert result.returncode == 0, result.stderr
+    out = json.loads(result.stdout)
+    n = nrn.Neuron()
+    assert out["forward"]["a"] == pytest.approx(nrn.forward(n).a)
+    assert out["gradients"]["hand"] == pytest.approx(list(nrn.check_gradients(n).hand))
+    assert out["gradients"]["max_abs_diff"] < 1e-8
+    assert out["after"]["weights"] == pytest.approx(list(nrn.run_steps(n, 5).final.weights))
+
+
+def test_mlp_json_is_exactly_one_object_and_saves_a_model(tmp_path):
+    path = tmp_path / "mlp.pt"
+    result = cli("mlp", "--dataset", "moons", "--epochs", "5", "--seed", "1", "--json", "--save", str(path))
+    assert result.returncode == 0, result.stderr
+    out = json.loads(result.stdout)  # fails on any extra text
+    assert len(result.stdout.strip().splitlines()) == 1
+    assert [row["epoch"] for row in out["history"]] == [1, 2, 3, 4, 5]
+    assert {"train_accuracy", "test_accuracy"} <= set(out["final"])
+    assert out["config"]["seed"] == 1 and out["samples_per_s"] > 0 and out["seconds"] > 0
+    model, meta = load_model(path)
+    assert meta["features"] == ["x1", "x2"] and meta["config"]["dataset"] == "moons"
+
+
+def test_same_seed_same_cli_history():
+    a = json.loads(cli("mlp", "--epochs", "3", "--seed", "7", "--json").stdout)["history"]
+    b = json.loads(cli("mlp", "--epochs", "3", "--seed", "7", "--json").stdout)["history"]
+    assert [r["train_loss"] for r in a] == [r["train_loss"] for r in b]
+
+
+@pytest.mark.parametrize(
+    "args, message",
+    [
+        (("mlp", "--epochs", "0"), "Epochs must be at least 1"),
+        (("mlp", "--device", "cuda:7"), "CUDA"),
+        (("mlp", "--features", "z"), "feature"),
+        (("neuron", "--weights", "1,2"), "one weight for every input"),
+        (("summary", "resnet9000", "--input", "3,32,32"), "no model called"),
+    ],
+)
+def test_errors_are_one_sentence_on_stderr(args, message):
+    result = cli(*args)
+    assert result.returncode != 0
+    assert result.stdout == ""
+    assert message in result.stderr
+    assert "Traceback" not in result.stderr
+    assert len(result.stderr.strip().splitlines()) == 1
+
+
+def test_summary_and_models_json():
+    out = json.loads(cli("summary", "mlp", "--input", "2", "--json").stdout)
+    assert out["total_params"] == 2 * 8 + 8 + 8 * 8 + 8 + 8 * 2 + 2
+    names = [m["name"] for m in json.loads(cli("models", "--json").stdout)["models"]]
+    assert "mlp" in names
+    info = json.loads(cli("info", "--json").stdout)
+    assert info["device"]["kind"] == "cpu" and "torch" in info["versions"]

@@ -1,0 +1,119 @@
+import threading
+
+import pytest
+import torch
+
+from playground.errors import PlaygroundError
+from playground.models import create_model
+from playground.training import Callback, TensorData, TrainConfig, fit, seed_everything
+
+
+def make_data(n=256, seed=0):
+    g = torch.Generator().manual_seed(seed)
+    X = torch.randn(n, 2, generator=g)
+    y = (X[:, 0] * X[:, 1] > 0).long()
+    return TensorData(X[: n * 3 // 4], y[: n * 3 // 4], X[n * 3 // 4 :], y[n * 3 // 4 :])
+
+
+def train_once(seed, epochs=5):
+    seed_everything(seed)
+    model = create_model("mlp", in_features=2, hidden=(16,), num_classes=2, activation="tanh")
+    history = fit(model, make_data(), TrainConfig(epochs=epochs, batch_size=16, lr=0.05, seed=seed))
+    return model, history
+
+
+def test_same_seed_same_history():
+    _, a = train_once(3)
+    _, b = train_once(3)
+    assert a.column("train_loss") == b.column("train_loss")
+    assert a.column("val_loss") == b.column("val_loss")
+    _, c = train_once(4)
+    assert c.column("train_loss") != a.column("train_loss")
+
+
+def test_history_records_every_epoch_and_learns():
+    _, history = train_once(0, epochs=30)
+    assert [r.epoch for r in history.epochs] == list(range(1, 31))
+    assert history.metric == "accuracy"
+    assert history.epochs[-1].train_loss < history.epochs[0].train_loss * 0.7
+    assert history.epochs[-1].val_metric > 0.8
+    assert all(r.samples_per_s > 0 and r.seconds > 0 for r in history.epochs)
+    assert history.best_epoch is not None and history.best_state is not None
+    assert not history.stopped
+
+
+class StopAfter(Callback):
+    def __init__(self, stop, batches):
+        self.stop, self.batches, self.seen = stop, batches, 0
+
+    def on_batch_end(self, model, event):
+        self.seen += 1
+        if self.seen == self.batches:
+            self.stop.set()
+
+
+def test_stop_request_ends_run_between_batches_and_leaves_a_model():
+    stop = threading.Event()
+    counter = StopAfter(stop, 3)
+    seed_everything(0)
+    model = create_model("mlp", in_features=2, hidden=(8,), num_classes=2)
+    history = fit(model, make_data(), TrainConfig(epochs=50, batch_size=16), [counter], stop)
+    assert history.stopped
+    assert counter.seen == 3  # no batch after the request
+    assert len(history.epochs) == 1  # the partial epoch is still evaluated and recorded
+    assert history.best_state is not None
+    assert model(torch.zeros(1, 2)).shape == (1, 2)
+
+
+def test_best_weights_are_kept_apart_from_latest():
+    stop = None
+    seed_everything(0)
+    model = create_model("mlp", in_features=2, hidden=(8,), num_classes=2)
+    # a huge learning rate makes later epochs worse than the best one
+    history = fit(model, make_data(), TrainConfig(epochs=15, batch_size=8, lr=3.0, optimizer="sgd"), stop=stop)
+    best_val = min(history.column("val_loss"))
+    assert history.epochs[history.best_epoch - 1].val_loss == best_val
+    history.restore_best(model)
+    for k, v in model.state_dict().items():
+        assert torch.equal(v, history.best_state[k])
+
+
+def test_regression_loss_and_mae_metric():
+    X = torch.linspace(-1, 1, 64).unsqueeze(1)
+    y = 3 * X.squeeze(1) + 1
+    seed_everything(0)
+    model = create_model("mlp", in_features=1, hidden=(), num_classes=1, activation="linear")
+    history = fit(model, TensorData(X, y), TrainConfig(epochs=200, batch_size=64, lr=0.1, loss="mse"))
+    assert history.metric == "mae"
+    assert history.epochs[-1].train_metric < 0.05
+    assert history.epochs[-1].val_loss is None
+
+
+@pytest.mark.parametrize(
+    "config, message",
+    [
+        (TrainConfig(epochs=0), "Epochs"),
+        (TrainConfig(lr=-1), "learning rate"),
+        (TrainConfig(optimizer="lbfgs"), "optimiser"),
+        (TrainConfig(loss="hinge"), "loss"),
+    ],
+)
+def test_bad_settings_give_one_sentence(config, message):
+    model = create_model("mlp")
+    with pytest.raises(PlaygroundError, match=message):
+        fit(model, make_data(), config)
+
+
+def test_divergence_is_reported_not_trained_on():
+    X = torch.randn(64, 1) * 1e3
+    seed_everything(0)
+    model = create_model("mlp", in_features=1, hidden=(32, 32), num_classes=1, activation="relu")
+    with pytest.raises(PlaygroundError, match="NaN"):
+        fit(model, TensorData(X, X.squeeze(1) ** 3), TrainConfig(epochs=20, lr=10.0, optimizer="sgd", loss="mse"))
+
+
+def test_mismatched_data_is_refused():
+    with pytest.raises(PlaygroundError):
+        TensorData(torch.zeros(4, 2), torch.zeros(3))
+    with pytest.raises(PlaygroundError):
+        TensorData(torch.zeros(0, 2), torch.zeros(0))

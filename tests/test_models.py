@@ -1,0 +1,103 @@
+import io
+import os
+import pickle
+
+import pytest
+import torch
+
+from playground.errors import PlaygroundError
+from playground.models import create_model, list_models, load_model, model_bytes, save_model, summarize
+
+
+@pytest.mark.parametrize("name", list_models())
+def test_every_registered_model_builds_runs_and_backpropagates(name):
+    model = create_model(name)
+    x = torch.randn(4, 2)
+    out = model(x)
+    assert out.shape[0] == 4 and torch.isfinite(out).all()
+    out.sum().backward()
+    assert all(p.grad is not None for p in model.parameters())
+
+
+def test_unknown_model_is_one_sentence():
+    with pytest.raises(PlaygroundError, match="no model called 'alexnet'"):
+        create_model("alexnet")
+
+
+def test_summary_matches_keras_style_counts():
+    model = create_model("mlp", in_features=3, hidden=(5, 4), num_classes=2, activation="relu")
+    s = summarize(model, torch.zeros(1, 3))
+    linear = [r for r in s.rows if r.type == "Linear"]
+    # Dense(5) on 3 inputs: 3*5+5; Dense(4): 5*4+4; Dense(2): 4*2+2
+    assert [r.params for r in linear] == [20, 24, 10]
+    assert [r.output_shape for r in linear] == [(5,), (4,), (2,)]
+    assert s.total_params == s.trainable_params == 54
+    assert all(r.trainable for r in linear)
+    assert s.as_dict()["total_params"] == 54
+
+
+def test_save_load_round_trip_gives_identical_predictions(tmp_path):
+    torch.manual_seed(0)
+    model = create_model("mlp", in_features=2, hidden=(6, 3), num_classes=2, activation="sigmoid")
+    meta = {"classes": ["no", "yes"], "mean": [0.5, -1.0], "vocab": {"a": 1}}
+    path = tmp_path / "m.pt"
+    save_model(model, path, meta)
+    loaded, loaded_meta = load_model(path)
+    x = torch.randn(10, 2)
+    model.eval()
+    assert torch.equal(model(x), loaded(x))
+    assert loaded_meta == meta
+    assert loaded.playground_arch == model.playground_arch
+    again, _ = load_model(model_bytes(model, meta))  # the download button's bytes
+    assert torch.equal(again(x), model(x))
+
+
+class Exploit:
+    def __init__(self, marker):
+        self.marker = marker
+
+    def __reduce__(self):
+        return (os.system, (f"touch {self.marker}",))
+
+
+def test_malicious_pickle_does_not_run(tmp_path):
+    marker = tmp_path / "pwned"
+    path = tmp_path / "evil.pt"
+    payload = {"format": "playground-model/1", "arch": "mlp", "kwargs": {}, "state_dict": {}, "meta": Exploit(marker)}
+    torch.save(payload, path)  # a real torch zip file whose pickle calls os.system
+    with pytest.raises(PlaygroundError, match="could run code"):
+        load_model(path)
+    plain = tmp_path / "evil.pkl"
+    plain.write_bytes(pickle.dumps(Exploit(marker)))  # a bare pickle, the legacy format
+    with pytest.raises(PlaygroundError):
+        load_model(plain)
+    assert not marker.exists()
+
+
+@pytest.mark.parametrize(
+    "content, message",
+    [
+        (b"", "not a readable"),
+        (b"this is text, not a model", "not a readable"),
+    ],
+)
+def test_junk_files_are_one_sentence(content, message):
+    with pytest.raises(PlaygroundError, match=message):
+        load_model(io.BytesIO(content))
+
+
+def test_foreign_and_mismatched_files(tmp_path):
+    other = tmp_path / "weights.pt"
+    torch.save({"w": torch.zeros(3)}, other)
+    with pytest.raises(PlaygroundError, match="not a model saved by the playground"):
+        load_model(other)
+    model = create_model("mlp", hidden=(4,))
+    path = tmp_path / "m.pt"
+    save_model(model, path)
+    payload = torch.load(path, weights_only=True)
+    payload["kwargs"]["hidden"] = (5,)
+    torch.save(payload, path)
+    with pytest.raises(PlaygroundError, match="do not fit"):
+        load_model(path)
+    with pytest.raises(PlaygroundError, match="no model file"):
+        load_model(tmp_path / "missing.pt")
