@@ -24,7 +24,9 @@ from playground.models.mlp import ACTIVATIONS
 from playground.training.jobs import Job
 
 st.title("Backpropagation")
-st.caption("How a network computes its output, and how the chain rule turns the error into a gradient for every weight.")
+st.caption(
+    "How a network computes its output, and how the chain rule turns the error into a gradient for every weight."
+)
 
 tab_neuron, tab_network, tab_graph = st.tabs(["① One neuron", "② A network on 2-D data", "③ The computation graph"])
 
@@ -71,8 +73,10 @@ if "backprop.w0" not in st.session_state:
     _set_neuron(url_neuron)
 
 with tab_neuron:
-    st.markdown("A neuron multiplies each input by a weight, adds a bias, and passes the sum through an activation: "
-                "$a = f(z)$ with $z = \\sum_i w_i x_i + b$. The loss says how far $a$ is from the target $y$.")
+    st.markdown(
+        "A neuron multiplies each input by a weight, adds a bias, and passes the sum through an activation: "
+        "$a = f(z)$ with $z = \\sum_i w_i x_i + b$. The loss says how far $a$ is from the target $y$."
+    )
     cols = st.columns(4)
     for i in range(3):
         cols[i].number_input(f"x{i + 1}", key=f"backprop.x{i}", step=0.1, format="%.4f")
@@ -81,8 +85,12 @@ with tab_neuron:
     cols[3].number_input("target y", key="backprop.y", step=0.1, format="%.4f")
     cols = st.columns(3)
     cols[0].selectbox("activation f", list(nrn.ACTIVATIONS), key="backprop.act")
-    cols[1].selectbox("loss", list(nrn.LOSSES), key="backprop.loss",
-                      format_func={"mse": "mean squared error", "bce": "binary cross-entropy"}.get)
+    cols[1].selectbox(
+        "loss",
+        list(nrn.LOSSES),
+        key="backprop.loss",
+        format_func={"mse": "mean squared error", "bce": "binary cross-entropy"}.get,
+    )
     cols[2].number_input("learning rate", key="backprop.lr", min_value=0.0, step=0.01, format="%.4f")
 
     try:
@@ -98,48 +106,72 @@ with tab_neuron:
     st.subheader("Forward pass")
     terms = " + ".join(f"({w:.4g})({x:.4g})" for w, x in zip(neuron.weights, neuron.inputs))
     products = " + ".join(f"({p:.4g})" for p in fwd.products)
-    st.latex(rf"z = \sum_i w_i x_i + b = {terms} + ({neuron.bias:.4g}) = {products} + ({neuron.bias:.4g}) = {fwd.z:.6g}")
+    st.latex(
+        rf"z = \sum_i w_i x_i + b = {terms} + ({neuron.bias:.4g}) = {products} + ({neuron.bias:.4g}) = {fwd.z:.6g}"
+    )
     st.latex(rf"a = {f_tex} = f({fwd.z:.6g}) = {fwd.a:.6g}")
     st.latex(rf"L = {L_tex} = {fwd.loss:.6g}")
     if neuron.loss == "bce" and not 0 < fwd.a < 1:
-        st.warning("Binary cross-entropy needs 0 < a < 1: with this activation a is clipped as Keras does, "
-                   "so the gradient is zero here. Use sigmoid with this loss.")
+        st.warning(
+            "Binary cross-entropy needs 0 < a < 1: with this activation a is clipped as Keras does, "
+            "so the gradient is zero here. Use sigmoid with this loss."
+        )
 
     st.subheader("Backward pass, one chain-rule factor at a time")
     st.latex(rf"\frac{{\partial L}}{{\partial a}} = {dL_tex} = {bwd.dL_da:.6g}")
     st.latex(rf"\frac{{\partial a}}{{\partial z}} = {df_tex} = {bwd.da_dz:.6g}")
-    st.latex(rf"\frac{{\partial L}}{{\partial z}} = \frac{{\partial L}}{{\partial a}}\cdot\frac{{\partial a}}{{\partial z}}"
-             rf" = ({bwd.dL_da:.6g})({bwd.da_dz:.6g}) = {bwd.dL_dz:.6g}")
+    st.latex(
+        rf"\frac{{\partial L}}{{\partial z}} = \frac{{\partial L}}{{\partial a}}\cdot\frac{{\partial a}}{{\partial z}}"
+        rf" = ({bwd.dL_da:.6g})({bwd.da_dz:.6g}) = {bwd.dL_dz:.6g}"
+    )
     for i, (x, g) in enumerate(zip(bwd.dz_dw, bwd.dL_dw), start=1):
-        st.latex(rf"\frac{{\partial L}}{{\partial w_{i}}} = \frac{{\partial L}}{{\partial z}}\cdot\frac{{\partial z}}{{\partial w_{i}}}"
-                 rf" = \frac{{\partial L}}{{\partial z}}\cdot x_{i} = ({bwd.dL_dz:.6g})({x:.4g}) = {g:.6g}")
+        st.latex(
+            rf"\frac{{\partial L}}{{\partial w_{i}}} = \frac{{\partial L}}{{\partial z}}\cdot\frac{{\partial z}}{{\partial w_{i}}}"
+            rf" = \frac{{\partial L}}{{\partial z}}\cdot x_{i} = ({bwd.dL_dz:.6g})({x:.4g}) = {g:.6g}"
+        )
     st.latex(rf"\frac{{\partial L}}{{\partial b}} = \frac{{\partial L}}{{\partial z}}\cdot 1 = {bwd.dL_db:.6g}")
 
     st.subheader("The same gradients, three ways")
     names = [f"∂L/∂w{i + 1}" for i in range(3)] + ["∂L/∂b"]
     st.dataframe(
-        pd.DataFrame({"by hand (chain rule, NumPy)": check.hand, "torch.autograd": check.autograd,
-                      "finite differences": check.numerical}, index=names).style.format("{:.10f}"),
+        pd.DataFrame(
+            {
+                "by hand (chain rule, NumPy)": check.hand,
+                "torch.autograd": check.autograd,
+                "finite differences": check.numerical,
+            },
+            index=names,
+        ).style.format("{:.10f}"),
         width="content",
     )
-    st.caption(f"Largest absolute difference between the three: {check.max_abs_diff:.2e}. Finite differences use "
-               "(L(θ+h) − L(θ−h)) / 2h with h = 10⁻⁶, so they agree to about 10⁻¹⁰.")
+    st.caption(
+        f"Largest absolute difference between the three: {check.max_abs_diff:.2e}. Finite differences use "
+        "(L(θ+h) − L(θ−h)) / 2h with h = 10⁻⁶, so they agree to about 10⁻¹⁰."
+    )
 
     st.subheader("Gradient descent")
-    st.latex(r"w_i \leftarrow w_i - \eta\,\frac{\partial L}{\partial w_i}, \qquad b \leftarrow b - \eta\,\frac{\partial L}{\partial b}")
+    st.latex(
+        r"w_i \leftarrow w_i - \eta\,\frac{\partial L}{\partial w_i}, \qquad b \leftarrow b - \eta\,\frac{\partial L}{\partial b}"
+    )
     cols = st.columns([1, 1, 2])
     cols[0].button("Step", key="backprop.step", on_click=_step_neuron, type="primary")
-    cols[1].button("Reset to the course's example", key="backprop.reset_neuron", on_click=_set_neuron, args=(nrn.Neuron(),))
+    cols[1].button(
+        "Reset to the course's example", key="backprop.reset_neuron", on_click=_set_neuron, args=(nrn.Neuron(),)
+    )
     last = st.session_state.get("backprop.last_step")
     if last is not None and last != neuron:
-        st.write(f"Last step: w = {[round(w, 6) for w in last.weights]} → **{[round(w, 6) for w in neuron.weights]}**, "
-                 f"b = {last.bias:.6g} → **{neuron.bias:.6g}**, loss {nrn.forward(last).loss:.6g} → **{fwd.loss:.6g}**.")
+        st.write(
+            f"Last step: w = {[round(w, 6) for w in last.weights]} → **{[round(w, 6) for w in neuron.weights]}**, "
+            f"b = {last.bias:.6g} → **{neuron.bias:.6g}**, loss {nrn.forward(last).loss:.6g} → **{fwd.loss:.6g}**."
+        )
     steps = cols[2].number_input("Run N steps", min_value=1, max_value=100_000, value=200, key="backprop.nsteps")
     if st.button(f"Run {steps} steps", key="backprop.run_steps"):
         traj = nrn.run_steps(neuron, int(steps))
         st.plotly_chart(trajectory_figure(traj.losses, traj.weights, traj.biases), key="backprop.trajectory")
-        st.write(f"After {steps} steps the loss went from {traj.losses[0]:.6g} to {traj.losses[-1]:.6g}; "
-                 f"w = {[round(w, 6) for w in traj.final.weights]}, b = {traj.final.bias:.6g}.")
+        st.write(
+            f"After {steps} steps the loss went from {traj.losses[0]:.6g} to {traj.losses[-1]:.6g}; "
+            f"w = {[round(w, 6) for w in traj.final.weights]}, b = {traj.final.bias:.6g}."
+        )
 
     with st.expander("The update rule in many tutorials: `weights += lr * dot(x, error * σ'(z))`"):
         rule = nrn.tutorial_rule(neuron)
@@ -149,8 +181,10 @@ with tab_neuron:
             "$(y-a)^2$ has twice that gradient, so the same learning rate takes a step twice as large; averaged "
             "over N samples, the mean divides the step by N again."
         )
-        st.write(f"From the current neuron: tutorial rule → w = {[round(w, 6) for w in rule.tutorial_weights]}; "
-                 f"MSE step → w = {[round(w, 6) for w in rule.mse_weights]}; ratio of the steps = {rule.ratio:.4f}.")
+        st.write(
+            f"From the current neuron: tutorial rule → w = {[round(w, 6) for w in rule.tutorial_weights]}; "
+            f"MSE step → w = {[round(w, 6) for w in rule.mse_weights]}; ratio of the steps = {rule.ratio:.4f}."
+        )
 
 # ---------------------------------------------------------------------------------------------
 # ② A network on 2-D data
@@ -170,8 +204,16 @@ def _reset(config: NetworkConfig) -> None:
     if old and old["job"] is not None:
         old["job"].stop()
     model, data = build(config)
-    st.session_state[NET] = {"structure": _structure(config), "model": model, "data": data, "rows": [],
-                             "grad_norms": [], "job": None, "finished": None, "grid": decision_grid(model, data)}
+    st.session_state[NET] = {
+        "structure": _structure(config),
+        "model": model,
+        "data": data,
+        "rows": [],
+        "grad_norms": [],
+        "job": None,
+        "finished": None,
+        "grid": decision_grid(model, data),
+    }
 
 
 def _absorb(state: dict) -> None:
@@ -201,49 +243,116 @@ def _start(state: dict, config: NetworkConfig, epochs: int) -> None:
 def _view(state: dict, rows, grid, grad_norms) -> None:
     data = state["data"]
     left, right = st.columns([1.1, 1])
-    left.plotly_chart(boundary_figure(*grid, data.points_train, data.y_train.numpy(), data.points_test,
-                                      data.y_test.numpy()), key="backprop.boundary")
+    left.plotly_chart(
+        boundary_figure(*grid, data.points_train, data.y_train.numpy(), data.points_test, data.y_test.numpy()),
+        key="backprop.boundary",
+    )
     with right:
         if rows:
             last = rows[-1]
-            st.markdown(f"Epoch **{last.epoch}** · train loss **{last.train_loss:.4f}** · test loss "
-                        f"**{last.val_loss:.4f}** · test accuracy **{last.val_metric:.1%}**")
+            st.markdown(
+                f"Epoch **{last.epoch}** · train loss **{last.train_loss:.4f}** · test loss "
+                f"**{last.val_loss:.4f}** · test accuracy **{last.val_metric:.1%}**"
+            )
             st.plotly_chart(history_figure(rows, "accuracy", val_name="test", height=260), key="backprop.curves")
             st.plotly_chart(grad_norm_figure(grad_norms, height=240), key="backprop.gradnorms")
         else:
-            st.info("Press **Train** to watch the decision boundary form. The shading is the network's "
-                    "probability of class 1; circles are training points, crosses test points.")
+            st.info(
+                "Press **Train** to watch the decision boundary form. The shading is the network's "
+                "probability of class 1; circles are training points, crosses test points."
+            )
 
 
 with tab_network:
     url_net = settings_from_url(NetworkConfig, "net")
     cols = st.columns(4)
-    dataset = cols[0].selectbox("data set", DATASETS, index=DATASETS.index(url_net.dataset) if url_net.dataset in DATASETS else 0, key="backprop.dataset")
+    dataset = cols[0].selectbox(
+        "data set",
+        DATASETS,
+        index=DATASETS.index(url_net.dataset) if url_net.dataset in DATASETS else 0,
+        key="backprop.dataset",
+    )
     noise = cols[1].slider("noise", 0.0, 0.5, float(min(max(url_net.noise, 0.0), 0.5)), 0.05, key="backprop.noise")
-    test_ratio = cols[2].slider("test share", 0.1, 0.9, float(min(max(url_net.test_ratio, 0.1), 0.9)), 0.1, key="backprop.test_ratio")
-    n_points = cols[3].select_slider("points", [100, 200, 400, 800, 1600], value=url_net.n_points if url_net.n_points in (100, 200, 400, 800, 1600) else 400, key="backprop.points")
-    features = st.multiselect("input features", list(FEATURES), default=[f for f in url_net.features if f in FEATURES] or ["x1", "x2"],
-                              format_func=lambda f: FEATURES[f][0], key="backprop.features")
+    test_ratio = cols[2].slider(
+        "test share", 0.1, 0.9, float(min(max(url_net.test_ratio, 0.1), 0.9)), 0.1, key="backprop.test_ratio"
+    )
+    n_points = cols[3].select_slider(
+        "points",
+        [100, 200, 400, 800, 1600],
+        value=url_net.n_points if url_net.n_points in (100, 200, 400, 800, 1600) else 400,
+        key="backprop.points",
+    )
+    features = st.multiselect(
+        "input features",
+        list(FEATURES),
+        default=[f for f in url_net.features if f in FEATURES] or ["x1", "x2"],
+        format_func=lambda f: FEATURES[f][0],
+        key="backprop.features",
+    )
     cols = st.columns(4)
-    hidden_text = cols[0].text_input("neurons per hidden layer", ",".join(map(str, url_net.hidden)), key="backprop.hidden",
-                                     help="Comma-separated, e.g. 8,8 for two hidden layers of 8; empty for none.")
-    activation = cols[1].selectbox("activation", list(ACTIVATIONS), index=list(ACTIVATIONS).index(url_net.activation) if url_net.activation in ACTIVATIONS else 1, key="backprop.activation")
-    optimizer = cols[2].selectbox("optimiser", ["sgd", "momentum", "adam"], index=["sgd", "momentum", "adam"].index(url_net.optimizer) if url_net.optimizer in ("sgd", "momentum", "adam") else 2,
-                                  format_func={"sgd": "SGD", "momentum": "SGD with momentum", "adam": "Adam"}.get, key="backprop.optimizer")
-    lr = cols[3].select_slider("learning rate", LEARNING_RATES, value=url_net.lr if url_net.lr in LEARNING_RATES else 0.03, key="backprop.net_lr")
+    hidden_text = cols[0].text_input(
+        "neurons per hidden layer",
+        ",".join(map(str, url_net.hidden)),
+        key="backprop.hidden",
+        help="Comma-separated, e.g. 8,8 for two hidden layers of 8; empty for none.",
+    )
+    activation = cols[1].selectbox(
+        "activation",
+        list(ACTIVATIONS),
+        index=list(ACTIVATIONS).index(url_net.activation) if url_net.activation in ACTIVATIONS else 1,
+        key="backprop.activation",
+    )
+    optimizer = cols[2].selectbox(
+        "optimiser",
+        ["sgd", "momentum", "adam"],
+        index=["sgd", "momentum", "adam"].index(url_net.optimizer)
+        if url_net.optimizer in ("sgd", "momentum", "adam")
+        else 2,
+        format_func={"sgd": "SGD", "momentum": "SGD with momentum", "adam": "Adam"}.get,
+        key="backprop.optimizer",
+    )
+    lr = cols[3].select_slider(
+        "learning rate",
+        LEARNING_RATES,
+        value=url_net.lr if url_net.lr in LEARNING_RATES else 0.03,
+        key="backprop.net_lr",
+    )
     cols = st.columns(5)
-    batch_size = cols[0].select_slider("batch size", [1, 4, 8, 16, 32, 64, 128], value=url_net.batch_size if url_net.batch_size in (1, 4, 8, 16, 32, 64, 128) else 32, key="backprop.batch")
-    l1 = cols[1].select_slider("L1", REGULARISATION, value=url_net.l1 if url_net.l1 in REGULARISATION else 0.0, key="backprop.l1")
-    l2 = cols[2].select_slider("L2", REGULARISATION, value=url_net.l2 if url_net.l2 in REGULARISATION else 0.0, key="backprop.l2")
-    epochs = cols[3].number_input("epochs per Train", 1, 5000, int(min(max(url_net.epochs, 1), 5000)), key="backprop.epochs")
+    batch_size = cols[0].select_slider(
+        "batch size",
+        [1, 4, 8, 16, 32, 64, 128],
+        value=url_net.batch_size if url_net.batch_size in (1, 4, 8, 16, 32, 64, 128) else 32,
+        key="backprop.batch",
+    )
+    l1 = cols[1].select_slider(
+        "L1", REGULARISATION, value=url_net.l1 if url_net.l1 in REGULARISATION else 0.0, key="backprop.l1"
+    )
+    l2 = cols[2].select_slider(
+        "L2", REGULARISATION, value=url_net.l2 if url_net.l2 in REGULARISATION else 0.0, key="backprop.l2"
+    )
+    epochs = cols[3].number_input(
+        "epochs per Train", 1, 5000, int(min(max(url_net.epochs, 1), 5000)), key="backprop.epochs"
+    )
     seed = cols[4].number_input("seed", 0, 2**31 - 1, int(max(url_net.seed, 0)), key="backprop.seed")
 
     try:
         hidden = tuple(int(h) for h in hidden_text.replace(" ", "").split(",") if h)
-        config = NetworkConfig(dataset=dataset, n_points=int(n_points), noise=float(noise), test_ratio=float(test_ratio),
-                               features=tuple(features), hidden=hidden, activation=activation, optimizer=optimizer,
-                               lr=float(lr), batch_size=int(batch_size), l1=float(l1), l2=float(l2), epochs=int(epochs),
-                               seed=int(seed))
+        config = NetworkConfig(
+            dataset=dataset,
+            n_points=int(n_points),
+            noise=float(noise),
+            test_ratio=float(test_ratio),
+            features=tuple(features),
+            hidden=hidden,
+            activation=activation,
+            optimizer=optimizer,
+            lr=float(lr),
+            batch_size=int(batch_size),
+            l1=float(l1),
+            l2=float(l2),
+            epochs=int(epochs),
+            seed=int(seed),
+        )
         settings_to_url(config, "net")
         if NET not in st.session_state or st.session_state[NET]["structure"] != _structure(config):
             _reset(config)
@@ -278,15 +387,19 @@ with tab_network:
     if cols[3].button("Reset", icon=":material/restart_alt:", key="backprop.reset_net", disabled=running):
         _reset(config)
         state = st.session_state[NET]
-    st.caption("Features are standardised with the training part's mean and standard deviation. The test curve "
-               "is computed on points the network never trains on.")
+    st.caption(
+        "Features are standardised with the training part's mean and standard deviation. The test curve "
+        "is computed on points the network never trains on."
+    )
 
     if state["job"] is not None:
 
         def render(p):
             offset = len(state["rows"])
             rows = state["rows"] + [dataclasses.replace(r, epoch=r.epoch + offset) for r in p.rows]
-            _view(state, rows, p.extras.get("grid", state["grid"]), state["grad_norms"] + p.extras.get("grad_norms", []))
+            _view(
+                state, rows, p.extras.get("grid", state["grid"]), state["grad_norms"] + p.extras.get("grad_norms", [])
+            )
 
         st.session_state[f"{NET}.job"] = state["job"]
         live_job(f"{NET}.job", render)
@@ -299,10 +412,12 @@ with tab_network:
 # ③ The computation graph
 # ---------------------------------------------------------------------------------------------
 with tab_graph:
-    st.markdown("Every number in a forward pass is a node; backpropagation walks the graph from the loss back to "
-                "the inputs, multiplying local derivatives (the chain rule) and adding them where paths meet. "
-                "These graphs come from a tiny scalar autograd engine in `playground/backprop/scalar.py`, "
-                "whose gradients the tests check against PyTorch's.")
+    st.markdown(
+        "Every number in a forward pass is a node; backpropagation walks the graph from the loss back to "
+        "the inputs, multiplying local derivatives (the chain rule) and adding them where paths meet. "
+        "These graphs come from a tiny scalar autograd engine in `playground/backprop/scalar.py`, "
+        "whose gradients the tests check against PyTorch's."
+    )
     show_grad = st.toggle("after backward: show each node's gradient ∂L/∂node", value=True, key="backprop.show_grad")
     st.subheader("A small expression: L = tanh(a·b + c)")
     cols = st.columns(3)
@@ -320,13 +435,16 @@ with tab_graph:
         out.backward()
     st.plotly_chart(graph_figure(*scalar.graph_of(out), show_grad=show_grad), key="backprop.graph_expr")
     if show_grad:
-        st.caption(f"∂L/∂d = 1 − tanh²d = {d.grad:.4g}; ∂L/∂a = ∂L/∂d · b = {va.grad:.4g}; "
-                   f"∂L/∂b = ∂L/∂d · a = {vb.grad:.4g}; ∂L/∂c = ∂L/∂d = {vc.grad:.4g}.")
+        st.caption(
+            f"∂L/∂d = 1 − tanh²d = {d.grad:.4g}; ∂L/∂a = ∂L/∂d · b = {va.grad:.4g}; "
+            f"∂L/∂b = ∂L/∂d · a = {vb.grad:.4g}; ∂L/∂c = ∂L/∂d = {vc.grad:.4g}."
+        )
 
     st.subheader("The neuron from tab ①")
     try:
-        root = scalar.neuron_expression(neuron.inputs, neuron.weights, neuron.bias, neuron.target,
-                                        neuron.activation, neuron.loss)
+        root = scalar.neuron_expression(
+            neuron.inputs, neuron.weights, neuron.bias, neuron.target, neuron.activation, neuron.loss
+        )
     except PlaygroundError as exc:
         st.info(str(exc))
     else:

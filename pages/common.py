@@ -7,6 +7,7 @@ from collections.abc import Callable
 import streamlit as st
 
 from playground.device import device_info, pick_device
+from playground.device import library_versions as playground_versions
 from playground.errors import PlaygroundError
 from playground.figures import history_figure
 from playground.models import load_model, model_bytes
@@ -15,12 +16,7 @@ from playground.training.jobs import DONE, FAILED, STOPPED, WAITING, Job, Progre
 
 
 def library_versions() -> dict[str, str]:
-    import numpy
-    import plotly
-    import torch
-
-    return {"streamlit": st.__version__, "torch": torch.__version__, "numpy": numpy.__version__,
-            "plotly": plotly.__version__}
+    return {"streamlit": st.__version__} | playground_versions()
 
 
 @st.cache_resource
@@ -46,7 +42,9 @@ def settings_from_url(cls, prefix: str):
         config, ignored = from_query(cls, st.query_params.to_dict(), prefix)
         st.session_state[key] = config
         if ignored:
-            st.info(f"Some settings in the link were not understood and were left at their defaults: {', '.join(ignored)}.")
+            st.info(
+                f"Some settings in the link were not understood and were left at their defaults: {', '.join(ignored)}."
+            )
     return st.session_state[key]
 
 
@@ -71,11 +69,15 @@ def format_seconds(seconds: float | None) -> str:
 
 def progress_text(p: Progress) -> str:
     if p.state == WAITING:
-        return (f"Waiting for a free training slot (number {p.queue_position} in the queue); "
-                "other users' runs are training.")
+        return (
+            f"Waiting for a free training slot (number {p.queue_position} in the queue); "
+            "other users' runs are training."
+        )
     stage = f"{p.stage} · " if p.stage else ""
-    return (f"{stage}epoch {p.epoch}/{p.epochs} · batch {p.batch}/{p.batches} · "
-            f"{p.samples_per_s:,.0f} samples/s · ETA {format_seconds(p.eta_s)}")
+    return (
+        f"{stage}epoch {p.epoch}/{p.epochs} · batch {p.batch}/{p.batches} · "
+        f"{p.samples_per_s:,.0f} samples/s · ETA {format_seconds(p.eta_s)}"
+    )
 
 
 def show_progress(job: Job, stop_key: str) -> Progress:
@@ -90,7 +92,7 @@ def show_progress(job: Job, stop_key: str) -> Progress:
     return p
 
 
-@st.fragment(run_every=0.5)
+@st.fragment(run_every=1.0)
 def live_job(job_key: str, render: Callable[[Progress], None] | None = None, metric: str = "accuracy") -> None:
     """Poll the job in ``st.session_state[job_key]``: progress, Stop, live curves; rerun the page at the end."""
     job: Job | None = st.session_state.get(job_key)
@@ -117,8 +119,9 @@ def job_outcome(job: Job) -> None:
 
 
 def download_model(model, meta: dict, file_name: str, key: str) -> None:
-    st.download_button("⬇️ Download model", data=model_bytes(model, meta), file_name=file_name,
-                       mime="application/octet-stream", key=key)
+    st.download_button(
+        "⬇️ Download model", data=model_bytes(model, meta), file_name=file_name, mime="application/octet-stream", key=key
+    )
 
 
 def upload_model(key: str, expected_arch: str | None = None):

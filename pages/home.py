@@ -9,17 +9,32 @@ st.write(
 )
 
 LESSONS = [
-    ("pages/backprop.py", "Backpropagation",
-     "How a neuron computes its output and how the chain rule turns the error into a gradient "
-     "for every weight — checked three ways — then a network learning 2-D data live."),
-    ("pages/cnn.py", "CNN image classifier",
-     "Train a convolutional network on MNIST or Fashion-MNIST and classify images you upload."),
-    ("pages/architectures.py", "Classic architectures",
-     "LeNet, VGG and ResNet: build, inspect and train them side by side; why skip connections matter."),
-    ("pages/forecast.py", "Time-series forecasting",
-     "LSTM and GRU forecasts of stock prices and other series, judged against honest baselines."),
-    ("pages/sentiment.py", "Sentiment analysis",
-     "Recurrent networks reading English and Chinese reviews, from tokens to explained predictions."),
+    (
+        "pages/backprop.py",
+        "Backpropagation",
+        "How a neuron computes its output and how the chain rule turns the error into a gradient "
+        "for every weight — checked three ways — then a network learning 2-D data live.",
+    ),
+    (
+        "pages/cnn.py",
+        "CNN image classifier",
+        "Train a convolutional network on MNIST or Fashion-MNIST and classify images you upload.",
+    ),
+    (
+        "pages/architectures.py",
+        "Classic architectures",
+        "LeNet, VGG and ResNet: build, inspect and train them side by side; why skip connections matter.",
+    ),
+    (
+        "pages/forecast.py",
+        "Time-series forecasting",
+        "LSTM and GRU forecasts of stock prices and other series, judged against honest baselines.",
+    ),
+    (
+        "pages/sentiment.py",
+        "Sentiment analysis",
+        "Recurrent networks reading English and Chinese reviews, from tokens to explained predictions.",
+    ),
 ]
 for path, title, text in LESSONS:
     with st.container(border=True):

@@ -38,16 +38,13 @@ def pick_device(requested: str | None = None) -> torch.device:
     try:
         device = torch.device(name)
     except (RuntimeError, ValueError):
-        raise PlaygroundError(
-            f"'{name}' is not a device name; use cpu, cuda, cuda:N, mps or auto."
-        ) from None
+        raise PlaygroundError(f"'{name}' is not a device name; use cpu, cuda, cuda:N, mps or auto.") from None
     if device.type == "cuda":
         if not torch.cuda.is_available():
             raise PlaygroundError("CUDA was requested but this machine has no usable CUDA GPU.")
         if device.index is not None and device.index >= torch.cuda.device_count():
             raise PlaygroundError(
-                f"CUDA device {device.index} was requested but only "
-                f"{torch.cuda.device_count()} GPU(s) are present."
+                f"CUDA device {device.index} was requested but only {torch.cuda.device_count()} GPU(s) are present."
             )
         torch.backends.cudnn.benchmark = True
     elif device.type == "mps" and not _mps_available():
@@ -102,3 +99,11 @@ def device_info(device: torch.device | None = None) -> DeviceInfo:
         torch_version=torch.__version__,
         python_version=platform.python_version(),
     )
+
+
+def library_versions() -> dict[str, str]:
+    """Versions of the libraries that decide numerical results."""
+    import numpy  # noqa: PLC0415  (kept local: only the Home page and `info` need them)
+    import plotly  # noqa: PLC0415
+
+    return {"torch": torch.__version__, "numpy": numpy.__version__, "plotly": plotly.__version__}

@@ -3,7 +3,7 @@ import time
 
 from playground.errors import PlaygroundError
 from playground.models import create_model
-from playground.training import TensorData, TrainConfig, fit
+from playground.training import TrainConfig, fit
 from playground.training.jobs import DONE, FAILED, RUNNING, STOPPED, WAITING, Job, Slots
 from tests.test_engine import make_data
 

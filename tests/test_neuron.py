@@ -65,8 +65,13 @@ def test_tutorial_rule_is_half_the_mse_step():
 
 @pytest.mark.parametrize(
     "kwargs",
-    [dict(weights=(1.0, 2.0)), dict(activation="swish"), dict(loss="hinge"), dict(bias=float("nan")),
-     dict(loss="bce", target=2.0)],
+    [
+        dict(weights=(1.0, 2.0)),
+        dict(activation="swish"),
+        dict(loss="hinge"),
+        dict(bias=float("nan")),
+        dict(loss="bce", target=2.0),
+    ],
 )
 def test_bad_settings_are_one_sentence(kwargs):
     with pytest.raises(PlaygroundError):

@@ -7,8 +7,14 @@ import pytest
 from streamlit.testing.v1 import AppTest
 
 APP = str(Path(__file__).resolve().parent.parent / "app.py")
-PAGES = ["pages/home.py", "pages/backprop.py", "pages/cnn.py", "pages/architectures.py", "pages/forecast.py",
-         "pages/sentiment.py"]
+PAGES = [
+    "pages/home.py",
+    "pages/backprop.py",
+    "pages/cnn.py",
+    "pages/architectures.py",
+    "pages/forecast.py",
+    "pages/sentiment.py",
+]
 
 
 def open_page(path: str) -> AppTest:

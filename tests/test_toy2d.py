@@ -35,7 +35,9 @@ def test_circle_two_hidden_layers_reach_95_percent_test_accuracy():
 def test_deep_sigmoid_gradients_vanish_next_to_relu():
     ratios = {}
     for activation in ("sigmoid", "relu"):
-        config = NetworkConfig(dataset="spiral", hidden=(8,) * 6, activation=activation, epochs=3, optimizer="sgd", lr=0.1)
+        config = NetworkConfig(
+            dataset="spiral", hidden=(8,) * 6, activation=activation, epochs=3, optimizer="sgd", lr=0.1
+        )
         model, data = build(config)
         norms = GradNormRecorder()
         train(model, data, config, callbacks=[norms])
@@ -54,8 +56,15 @@ def test_decision_grid_is_a_probability_map():
 
 @pytest.mark.parametrize(
     "kwargs",
-    [dict(dataset="donut"), dict(noise=2.0), dict(n_points=5), dict(test_ratio=0.99), dict(features=()),
-     dict(hidden=(0,)), dict(hidden=(8,) * 20)],
+    [
+        dict(dataset="donut"),
+        dict(noise=2.0),
+        dict(n_points=5),
+        dict(test_ratio=0.99),
+        dict(features=()),
+        dict(hidden=(0,)),
+        dict(hidden=(8,) * 20),
+    ],
 )
 def test_bad_settings_are_one_sentence(kwargs):
     with pytest.raises(PlaygroundError):

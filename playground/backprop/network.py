@@ -56,9 +56,7 @@ def build(config: NetworkConfig) -> tuple[nn.Module, Toy2D]:
     """The seeded data set and a freshly initialised network for it."""
     if len(config.hidden) > 8 or any(h > 256 for h in config.hidden):
         raise PlaygroundError("Use at most 8 hidden layers of at most 256 neurons.")
-    data = make_toy2d(
-        config.dataset, config.n_points, config.noise, config.test_ratio, config.features, config.seed
-    )
+    data = make_toy2d(config.dataset, config.n_points, config.noise, config.test_ratio, config.features, config.seed)
     seed_everything(config.seed)
     model = create_model(
         "mlp",

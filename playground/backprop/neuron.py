@@ -25,7 +25,12 @@ def _sigmoid(z):
 
 # name -> (f(z), f'(z), LaTeX of f, LaTeX of f')
 ACTIVATIONS = {
-    "sigmoid": (_sigmoid, lambda z: _sigmoid(z) * (1 - _sigmoid(z)), r"\sigma(z)=\frac{1}{1+e^{-z}}", r"\sigma(z)\,(1-\sigma(z))"),
+    "sigmoid": (
+        _sigmoid,
+        lambda z: _sigmoid(z) * (1 - _sigmoid(z)),
+        r"\sigma(z)=\frac{1}{1+e^{-z}}",
+        r"\sigma(z)\,(1-\sigma(z))",
+    ),
     "tanh": (np.tanh, lambda z: 1 - np.tanh(z) ** 2, r"\tanh z", r"1-\tanh^2 z"),
     "relu": (lambda z: np.maximum(z, 0.0), lambda z: float(z > 0), r"\max(0, z)", r"[z>0]"),
     "linear": (lambda z: z, lambda z: 1.0, r"z", r"1"),

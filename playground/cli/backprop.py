@@ -75,7 +75,10 @@ def neuron(args: argparse.Namespace) -> None:
         [
             f"z = {fwd.z:.6g}   a = {fwd.a:.6g}   loss = {fwd.loss:.6g}",
             f"{'':>4}{'hand':>14}{'autograd':>14}{'finite diff':>14}",
-            *[f"{k:>4}{h:>14.6g}{a:>14.6g}{f:>14.6g}" for k, h, a, f in zip(names, check.hand, check.autograd, check.numerical)],
+            *[
+                f"{k:>4}{h:>14.6g}{a:>14.6g}{f:>14.6g}"
+                for k, h, a, f in zip(names, check.hand, check.autograd, check.numerical)
+            ],
             f"largest difference: {check.max_abs_diff:.2e}",
             f"after {args.steps} steps: w = {[round(w, 6) for w in traj.final.weights]}, "
             f"b = {traj.final.bias:.6g}, loss = {traj.losses[-1]:.6g}",
@@ -109,8 +112,13 @@ def mlp(args: argparse.Namespace) -> None:
         "test_accuracy": accuracy(model, data.X_test, data.y_test),
     }
     if args.save:
-        meta = {"features": list(data.features), "mean": data.mean.tolist(), "std": data.std.tolist(),
-                "classes": ["0", "1"], "config": dataclasses.asdict(config)}
+        meta = {
+            "features": list(data.features),
+            "mean": data.mean.tolist(),
+            "std": data.std.tolist(),
+            "classes": ["0", "1"],
+            "config": dataclasses.asdict(config),
+        }
         save_model(model, args.save, meta)
     hist = history.as_dict()
     result = {

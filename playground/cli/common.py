@@ -63,7 +63,11 @@ class ProgressPrinter(Callback):
     """One line per epoch on stderr, so stdout stays clean for --json."""
 
     def on_epoch_end(self, model, stats: EpochStats, history: History) -> None:
-        val = "" if stats.val_loss is None else f"  val loss {stats.val_loss:.4f}  val {history.metric} {stats.val_metric:.4f}"
+        val = (
+            ""
+            if stats.val_loss is None
+            else f"  val loss {stats.val_loss:.4f}  val {history.metric} {stats.val_metric:.4f}"
+        )
         print(
             f"epoch {stats.epoch:>4}  loss {stats.train_loss:.4f}  {history.metric} {stats.train_metric:.4f}"
             f"{val}  {stats.samples_per_s:,.0f} samples/s",

@@ -4,8 +4,10 @@ from __future__ import annotations
 
 import argparse
 
+import torch
+
 from playground.cli.common import add_json_arg, emit, int_list
-from playground.device import device_info, pick_device
+from playground.device import device_info, library_versions, pick_device
 from playground.models import create_model, get_spec, list_models, summarize
 
 
@@ -28,14 +30,6 @@ def add_parsers(subparsers) -> None:
     p.set_defaults(func=summary)
 
 
-def library_versions() -> dict[str, str]:
-    import numpy
-    import plotly
-    import torch
-
-    return {"torch": torch.__version__, "numpy": numpy.__version__, "plotly": plotly.__version__}
-
-
 def info(args: argparse.Namespace) -> None:
     described = device_info(pick_device(args.device))
     result = {"device": described.as_dict(), "versions": library_versions()}
@@ -52,8 +46,6 @@ def models(args: argparse.Namespace) -> None:
 
 
 def summary(args: argparse.Namespace) -> None:
-    import torch
-
     kwargs = {}
     if args.name == "mlp":
         kwargs["in_features"] = args.input[0]

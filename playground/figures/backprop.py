@@ -80,7 +80,9 @@ def grad_norm_figure(per_epoch: Sequence[Sequence[float]], height: int = 300) ->
     return fig
 
 
-def trajectory_figure(losses: Sequence[float], weights: Sequence[Sequence[float]], biases: Sequence[float]) -> go.Figure:
+def trajectory_figure(
+    losses: Sequence[float], weights: Sequence[Sequence[float]], biases: Sequence[float]
+) -> go.Figure:
     """Loss, each weight and the bias over gradient-descent steps."""
     fig = make_subplots(rows=1, cols=2, subplot_titles=("loss", "parameters"))
     steps = np.arange(len(losses))
@@ -106,11 +108,26 @@ def graph_figure(nodes: Sequence[GraphNode], edges: Sequence[tuple[int, int]], s
     fig = go.Figure()
     for a, b in edges:
         (x0, y0), (x1, y1) = pos[a], pos[b]
-        fig.add_annotation(x=x1, y=y1, ax=x0, ay=y0, xref="x", yref="y", axref="x", ayref="y",
-                           showarrow=True, arrowhead=2, arrowsize=1, arrowwidth=1, arrowcolor="#888",
-                           standoff=22, startstandoff=22)
+        fig.add_annotation(
+            x=x1,
+            y=y1,
+            ax=x0,
+            ay=y0,
+            xref="x",
+            yref="y",
+            axref="x",
+            ayref="y",
+            showarrow=True,
+            arrowhead=2,
+            arrowsize=1,
+            arrowwidth=1,
+            arrowcolor="#888",
+            standoff=22,
+            startstandoff=22,
+        )
     text = [
-        f"<b>{n.label}</b><br>{n.value:.4g}" + (f"<br><span style='color:#c01c28'>∂={n.grad:.3g}</span>" if show_grad else "")
+        f"<b>{n.label}</b><br>{n.value:.4g}"
+        + (f"<br><span style='color:#c01c28'>∂={n.grad:.3g}</span>" if show_grad else "")
         for n in nodes
     ]
     fig.add_trace(
@@ -120,8 +137,9 @@ def graph_figure(nodes: Sequence[GraphNode], edges: Sequence[tuple[int, int]], s
             mode="markers+text",
             text=text,
             textposition="middle center",
-            marker=dict(size=58, color=["#dce8f8" if not n.op else "#fdf0d5" for n in nodes],
-                        line=dict(color="#555", width=1)),
+            marker=dict(
+                size=58, color=["#dce8f8" if not n.op else "#fdf0d5" for n in nodes], line=dict(color="#555", width=1)
+            ),
             hovertemplate="%{text}<extra></extra>",
             textfont=dict(size=10),
         )

@@ -75,8 +75,6 @@ def load_model(source: str | os.PathLike | BinaryIO | bytes) -> tuple[nn.Module,
     try:
         model.load_state_dict(payload["state_dict"])
     except (RuntimeError, KeyError, TypeError):
-        raise PlaygroundError(
-            "The weights in this file do not fit the architecture it names."
-        ) from None
+        raise PlaygroundError("The weights in this file do not fit the architecture it names.") from None
     model.eval()
     return model, payload.get("meta") or {}

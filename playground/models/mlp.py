@@ -22,9 +22,7 @@ class MLP(nn.Module):
     def __init__(self, in_features: int, hidden: tuple[int, ...], num_classes: int, activation: str):
         super().__init__()
         if activation not in ACTIVATIONS:
-            raise PlaygroundError(
-                f"Unknown activation '{activation}'; choose one of {', '.join(ACTIVATIONS)}."
-            )
+            raise PlaygroundError(f"Unknown activation '{activation}'; choose one of {', '.join(ACTIVATIONS)}.")
         if in_features < 1 or num_classes < 1 or any(h < 1 for h in hidden):
             raise PlaygroundError("Every layer needs at least one neuron.")
         layers: list[nn.Module] = []

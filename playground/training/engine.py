@@ -50,9 +50,7 @@ class TrainConfig:
         if not (self.lr > 0 and math.isfinite(self.lr)):
             raise PlaygroundError("The learning rate must be a positive number.")
         if self.optimizer not in OPTIMIZERS:
-            raise PlaygroundError(
-                f"Unknown optimiser '{self.optimizer}'; choose one of {', '.join(OPTIMIZERS)}."
-            )
+            raise PlaygroundError(f"Unknown optimiser '{self.optimizer}'; choose one of {', '.join(OPTIMIZERS)}.")
         if self.loss not in LOSSES:
             raise PlaygroundError(f"Unknown loss '{self.loss}'; choose one of {', '.join(LOSSES)}.")
         if self.weight_decay < 0 or self.l1 < 0:
@@ -90,9 +88,7 @@ class TensorData:
         def move(t):
             return None if t is None else t.to(device, non_blocking=True)
 
-        return TensorData(
-            move(self.X_train), move(self.y_train), move(self.X_val), move(self.y_val), self.augment
-        )
+        return TensorData(move(self.X_train), move(self.y_train), move(self.X_val), move(self.y_val), self.augment)
 
 
 # ---- losses and metrics: (outputs, targets) -> scalar tensor ------------------------------
@@ -106,23 +102,42 @@ def _mse(y_hat: torch.Tensor, y: torch.Tensor) -> torch.Tensor:
     return F.mse_loss(y_hat.reshape(y.shape).float(), y.float())
 
 
-def _correct_multiclass(y_hat: torch.Tensor, y: torch.Tensor) -> torch.Tensor:
-    return (y_hat.argmax(dim=-1) == y).sum()
+# Per batch the engine keeps only a cheap per-sample output (one op); the metric is
+# computed once per epoch over all of them, which keeps the loop at plain-loop speed.
 
 
-def _correct_binary(y_hat: torch.Tensor, y: torch.Tensor) -> torch.Tensor:
-    return ((y_hat.reshape(y.shape) > 0) == (y > 0.5)).sum()
+def _argmax(y_hat: torch.Tensor, y: torch.Tensor) -> torch.Tensor:
+    return y_hat.argmax(dim=-1)
 
 
-def _abs_error(y_hat: torch.Tensor, y: torch.Tensor) -> torch.Tensor:
-    return (y_hat.reshape(y.shape).float() - y.float()).abs().sum()
+def _detached(y_hat: torch.Tensor, y: torch.Tensor) -> torch.Tensor:
+    return y_hat.detach().reshape(y.shape)
 
 
-# name -> (loss function, metric name, metric summed over a batch)
-LOSSES: dict[str, tuple[Callable, str, Callable]] = {
-    "cross_entropy": (F.cross_entropy, "accuracy", _correct_multiclass),
-    "bce": (_bce, "accuracy", _correct_binary),
-    "mse": (_mse, "mae", _abs_error),
+def _accuracy_multiclass(predicted: torch.Tensor, y: torch.Tensor) -> torch.Tensor:
+    return predicted.eq(y).float().mean()
+
+
+def _accuracy_binary(logits: torch.Tensor, y: torch.Tensor) -> torch.Tensor:
+    return ((logits > 0) == (y > 0.5)).float().mean()
+
+
+def _mae(y_hat: torch.Tensor, y: torch.Tensor) -> torch.Tensor:
+    return (y_hat.float() - y.float()).abs().mean()
+
+
+@dataclass(frozen=True)
+class Loss:
+    fn: Callable  # (outputs, targets) -> mean loss
+    metric: str  # the metric's name
+    keep: Callable  # (outputs, targets) -> per-sample values kept during the epoch
+    score: Callable  # (kept values, targets) -> the metric
+
+
+LOSSES: dict[str, Loss] = {
+    "cross_entropy": Loss(F.cross_entropy, "accuracy", _argmax, _accuracy_multiclass),
+    "bce": Loss(_bce, "accuracy", _detached, _accuracy_binary),
+    "mse": Loss(_mse, "mae", _detached, _mae),
 }
 
 
@@ -238,23 +253,23 @@ def evaluate(
     config: TrainConfig,
 ) -> tuple[float, float]:
     """Mean loss and metric of ``model`` on (X, y), in eval mode, batch by batch."""
-    loss_fn, _, metric_fn = LOSSES[config.loss]
+    loss = LOSSES[config.loss]
     device = X.device
     use_amp = config.amp and device.type == "cuda"
     was_training = model.training
     model.eval()
     total_loss = torch.zeros((), device=device)
-    total_metric = torch.zeros((), device=device)
+    kept = []
     for start in range(0, len(X), config.eval_batch_size):
         xb, yb = X[start : start + config.eval_batch_size], y[start : start + config.eval_batch_size]
         with autocast(device) if use_amp else _null():
             y_hat = model(xb)
         y_hat = y_hat.float()
-        total_loss += loss_fn(y_hat, yb) * len(xb)
-        total_metric += metric_fn(y_hat, yb)
+        total_loss += loss.fn(y_hat, yb) * len(xb)
+        kept.append(loss.keep(y_hat, yb))
     model.train(was_training)
-    n = len(X)
-    return (total_loss / n).item(), (total_metric / n).item()
+    metric = loss.score(torch.cat(kept), y)
+    return (total_loss / len(X)).item(), metric.item()
 
 
 class _null:
@@ -284,15 +299,15 @@ def fit(
     device = pick_device(config.device)
     model.to(device)
     data = data.to(device)
-    loss_fn, metric_name, metric_fn = LOSSES[config.loss]
+    loss_spec = LOSSES[config.loss]
     optimizer = make_optimizer(model, config)
     use_amp = config.amp and device.type == "cuda"
-    scaler = torch.amp.GradScaler("cuda", enabled=use_amp and amp_dtype(device) == torch.float16)
+    scaler = torch.amp.GradScaler("cuda") if use_amp and amp_dtype(device) == torch.float16 else None
     generator = torch.Generator().manual_seed(config.seed)
 
     n = len(data.X_train)
     batches = math.ceil(n / config.batch_size)
-    history = History(metric=metric_name)
+    history = History(metric=loss_spec.metric)
     best_loss = math.inf
     for cb in callbacks:
         cb.on_fit_start(model, config, batches)
@@ -305,30 +320,37 @@ def fit(
         model.train()
         epoch_start = time.perf_counter()
         perm = torch.randperm(n, generator=generator).to(device)
-        X_epoch, y_epoch = data.X_train[perm], data.y_train[perm]  # one gather per epoch
-        total_loss = torch.zeros((), device=device)
-        total_metric = torch.zeros((), device=device)
+        batch_losses, kept = [], []
         seen = 0
         for b in range(batches):
-            xb = X_epoch[b * config.batch_size : (b + 1) * config.batch_size]
-            yb = y_epoch[b * config.batch_size : (b + 1) * config.batch_size]
+            idx = perm[b * config.batch_size : (b + 1) * config.batch_size]
+            xb, yb = data.X_train[idx], data.y_train[idx]
             if data.augment is not None:
                 xb = data.augment(xb, generator)
-            with autocast(device) if use_amp else _null():
+            if use_amp:
+                with autocast(device):
+                    y_hat = model(xb).float()
+            else:
                 y_hat = model(xb)
-                loss = loss_fn(y_hat.float(), yb)
-                objective = loss + config.l1 * _l1_penalty(model) if config.l1 else loss
+            loss = loss_spec.fn(y_hat, yb)
+            objective = loss + config.l1 * _l1_penalty(model) if config.l1 else loss
             optimizer.zero_grad(set_to_none=True)
-            scaler.scale(objective).backward()
-            if config.grad_clip:
-                scaler.unscale_(optimizer)
-                nn.utils.clip_grad_norm_(model.parameters(), config.grad_clip)
-            scaler.step(optimizer)
-            scaler.update()
+            if scaler is None:
+                objective.backward()
+                if config.grad_clip:
+                    nn.utils.clip_grad_norm_(model.parameters(), config.grad_clip)
+                optimizer.step()
+            else:  # float16 autocast needs loss scaling
+                scaler.scale(objective).backward()
+                if config.grad_clip:
+                    scaler.unscale_(optimizer)
+                    nn.utils.clip_grad_norm_(model.parameters(), config.grad_clip)
+                scaler.step(optimizer)
+                scaler.update()
 
             loss = loss.detach()
-            total_loss += loss * len(xb)
-            total_metric += metric_fn(y_hat.detach().float(), yb)
+            batch_losses.append(loss)  # no host sync here: read once per epoch
+            kept.append(loss_spec.keep(y_hat, yb))
             seen += len(xb)
             if callbacks:
                 event = BatchEvent(
@@ -346,13 +368,13 @@ def fit(
                 history.stopped = True
                 break
 
-        train_loss = (total_loss / seen).item()  # the epoch's one host sync
-        train_metric = (total_metric / seen).item()
+        sizes = torch.full((len(batch_losses),), float(config.batch_size), device=device)
+        sizes[-1] = seen - config.batch_size * (len(batch_losses) - 1)
+        train_loss = (torch.stack(batch_losses).float() @ sizes / seen).item()  # the epoch's host sync
+        train_metric = loss_spec.score(torch.cat(kept), data.y_train[perm[:seen]]).item()
         train_seconds = time.perf_counter() - epoch_start
         if not math.isfinite(train_loss):
-            raise PlaygroundError(
-                "The loss became infinite or NaN; lower the learning rate and train again."
-            )
+            raise PlaygroundError("The loss became infinite or NaN; lower the learning rate and train again.")
         val_loss = val_metric = None
         if data.has_val:
             val_loss, val_metric = evaluate(model, data.X_val, data.y_val, config)
@@ -370,9 +392,7 @@ def fit(
         if score < best_loss:
             best_loss = score
             history.best_epoch = epoch
-            history.best_state = {
-                k: v.detach().to("cpu", copy=True) for k, v in model.state_dict().items()
-            }
+            history.best_state = {k: v.detach().to("cpu", copy=True) for k, v in model.state_dict().items()}
         for cb in callbacks:
             cb.on_epoch_end(model, stats, history)
         if history.stopped:

@@ -1,0 +1,109 @@
+"""The engine's samples/s against a plain PyTorch loop: same model, data, batches and device.
+
+Prints one line per workload and the ratio engine / plain (the target is >= 0.95).
+Run: python bench/engine_vs_plain.py [--device cpu|cuda] [--repeats 3]
+"""
+
+from __future__ import annotations
+
+import argparse
+import statistics
+import sys
+import time
+from pathlib import Path
+
+import torch
+import torch.nn.functional as F
+
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+
+from playground.backprop.network import NetworkConfig, build  # noqa: E402
+from playground.data.mnist import load_mnist  # noqa: E402
+from playground.device import device_info, pick_device  # noqa: E402
+from playground.models import create_model  # noqa: E402
+from playground.training import TensorData, TrainConfig, fit, seed_everything  # noqa: E402
+
+
+def plain_loop(model, X, y, epochs, batch_size, lr, seed) -> float:
+    """The textbook loop over device tensors; returns training samples per second."""
+    opt = torch.optim.Adam(model.parameters(), lr=lr)
+    g = torch.Generator().manual_seed(seed)
+    model.train()
+    seen, seconds = 0, 0.0
+    for _ in range(epochs):
+        start = time.perf_counter()
+        perm = torch.randperm(len(X), generator=g).to(X.device)
+        for i in range(0, len(X), batch_size):
+            idx = perm[i : i + batch_size]
+            loss = F.cross_entropy(model(X[idx]), y[idx])
+            opt.zero_grad(set_to_none=True)
+            loss.backward()
+            opt.step()
+            seen += len(idx)
+        loss.item()  # wait for the device
+        seconds += time.perf_counter() - start
+    return seen / seconds
+
+
+def engine(model, X, y, epochs, batch_size, lr, seed, device) -> float:
+    config = TrainConfig(epochs=epochs, batch_size=batch_size, lr=lr, seed=seed, device=str(device))
+    history = fit(model, TensorData(X, y), config)
+    rates = [r.samples_per_s for r in history.epochs]
+    return len(X) * len(rates) / sum(len(X) / r for r in rates)
+
+
+def workloads(device):
+    data = build(NetworkConfig(dataset="spiral", n_points=1600))[1]
+    yield (
+        "2-D spiral, MLP 2-8-8-2, batch 32 (backprop page)",
+        (
+            lambda: create_model("mlp", in_features=2, hidden=(8, 8), num_classes=2),
+            data.X_train.to(device),
+            data.y_train.to(device),
+            10,
+            32,
+            0.03,
+        ),
+    )
+    X, y, _, _ = load_mnist()
+    X = (X.float() / 255).flatten(1).to(device)
+    yield (
+        "MNIST 20k, MLP 784-256-128-10, batch 128",
+        (
+            lambda: create_model("mlp", in_features=784, hidden=(256, 128), num_classes=10, activation="relu"),
+            X,
+            y.to(device),
+            1,
+            128,
+            1e-3,
+        ),
+    )
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__)
+    parser.add_argument("--device", default=None)
+    parser.add_argument("--repeats", type=int, default=11)
+    args = parser.parse_args()
+    device = pick_device(args.device)
+    print(f"device: {device_info(device).name}; torch {torch.__version__}")
+    for name, (make, X, y, epochs, bs, lr) in workloads(device):
+        # Short runs in alternating pairs: both loops of a pair see the same machine load,
+        # so the median of the paired ratios is steady even on a noisy shared CPU.
+        plain_rates, engine_rates = [], []
+        for r in range(args.repeats):
+            seed_everything(r)
+            plain_rates.append(plain_loop(make().to(device), X, y, epochs, bs, lr, r))
+            seed_everything(r)
+            engine_rates.append(engine(make(), X, y, epochs, bs, lr, r, device))
+        ratios = sorted(e / p for e, p in zip(engine_rates, plain_rates))
+        print(
+            f"{name}: plain {statistics.median(plain_rates):,.0f} samples/s, "
+            f"engine {statistics.median(engine_rates):,.0f} samples/s, "
+            f"ratio {statistics.median(ratios):.3f} (median of {len(ratios)} pairs; "
+            f"range {ratios[0]:.2f}-{ratios[-1]:.2f})"
+        )
+
+
+if __name__ == "__main__":
+    main()
