@@ -5,7 +5,14 @@ import dataclasses
 import pandas as pd
 import streamlit as st
 
-from pages.common import job_outcome, live_job, settings_from_url, settings_to_url
+from pages.common import (
+    download_model,
+    job_outcome,
+    live_job,
+    settings_from_url,
+    settings_to_url,
+    upload_model,
+)
 from playground.backprop import neuron as nrn
 from playground.backprop import scalar
 from playground.backprop.network import (
@@ -20,6 +27,7 @@ from playground.data.toy2d import DATASETS, FEATURES
 from playground.errors import PlaygroundError
 from playground.figures import history_figure
 from playground.figures.backprop import boundary_figure, grad_norm_figure, graph_figure, trajectory_figure
+from playground.models import summarize
 from playground.models.mlp import ACTIVATIONS
 from playground.training.jobs import Job
 
@@ -263,77 +271,110 @@ def _view(state: dict, rows, grid, grad_norms) -> None:
             )
 
 
+def _adopt(model) -> None:
+    state = st.session_state[NET]
+    state.update(model=model, rows=[], grad_norms=[], finished=None, grid=decision_grid(model, state["data"]))
+    st.success("Loaded the model and the settings it was trained with; its data set is regenerated from the seed.")
+
+
+def _model_files(state: dict, config: NetworkConfig) -> None:
+    """The network's summary table, and Download / Load model."""
+    model, data = state["model"], state["data"]
+    summary = summarize(model, data.X_train[:1])
+    with st.expander(f"Network summary: {summary.total_params:,} parameters"):
+        st.dataframe(
+            pd.DataFrame(
+                [(r.name, r.type, str(list(r.output_shape)), r.params) for r in summary.rows],
+                columns=["layer", "type", "output shape", "parameters"],
+            ),
+            hide_index=True,
+        )
+    cols = st.columns(2)
+    with cols[0]:
+        meta = {
+            "config": dataclasses.asdict(config),
+            "features": list(data.features),
+            "mean": data.mean.tolist(),
+            "std": data.std.tolist(),
+            "classes": ["0", "1"],
+        }
+        download_model(model, meta, f"mlp-{config.dataset}.pt", key="backprop.download")
+    with cols[1]:
+        uploaded = upload_model("backprop.upload", expected_arch="mlp")
+    if uploaded is not None:
+        model, meta = uploaded
+        try:
+            raw = dict(meta["config"])
+            for key in ("features", "hidden"):
+                raw[key] = tuple(raw[key])
+            loaded_config = NetworkConfig(**raw)
+        except (KeyError, TypeError):
+            st.error("This model file does not say which data and settings it was trained with.")
+            return
+        if model.linear_layers()[0].in_features != len(loaded_config.features):
+            st.error("This model file's settings do not match its network.")
+            return
+        st.session_state["backprop.loaded"] = {"config": loaded_config, "model": model}
+        st.rerun()
+
+
+POINT_COUNTS = [100, 200, 400, 800, 1600]
+BATCH_SIZES = [1, 4, 8, 16, 32, 64, 128]
+OPTIMIZERS = {"sgd": "SGD", "momentum": "SGD with momentum", "adam": "Adam"}
+
+
+def _nearest(value, options):
+    return min(options, key=lambda o: abs(o - value))
+
+
+def _set_network_widgets(c: NetworkConfig) -> None:
+    """Put ``c`` into the widgets' session keys (snapped to the values the widgets offer)."""
+    s = st.session_state
+    s["backprop.dataset"] = c.dataset if c.dataset in DATASETS else "circle"
+    s["backprop.noise"] = round(min(max(c.noise, 0.0), 0.5) * 20) / 20
+    s["backprop.test_ratio"] = round(min(max(c.test_ratio, 0.1), 0.9), 1)
+    s["backprop.points"] = _nearest(c.n_points, POINT_COUNTS)
+    s["backprop.features"] = [f for f in c.features if f in FEATURES] or ["x1", "x2"]
+    s["backprop.hidden"] = ",".join(map(str, c.hidden))
+    s["backprop.activation"] = c.activation if c.activation in ACTIVATIONS else "tanh"
+    s["backprop.optimizer"] = c.optimizer if c.optimizer in OPTIMIZERS else "adam"
+    s["backprop.net_lr"] = _nearest(c.lr, LEARNING_RATES)
+    s["backprop.batch"] = _nearest(c.batch_size, BATCH_SIZES)
+    s["backprop.l1"] = _nearest(c.l1, REGULARISATION)
+    s["backprop.l2"] = _nearest(c.l2, REGULARISATION)
+    s["backprop.epochs"] = int(min(max(c.epochs, 1), 5000))
+    s["backprop.seed"] = int(min(max(c.seed, 0), 2**31 - 1))
+
+
 with tab_network:
-    url_net = settings_from_url(NetworkConfig, "net")
+    if "backprop.dataset" not in st.session_state:
+        _set_network_widgets(settings_from_url(NetworkConfig, "net"))
+    loaded = st.session_state.pop("backprop.loaded", None)
+    if loaded is not None:  # a model file was loaded on the previous run: adopt its settings
+        _set_network_widgets(loaded["config"])
     cols = st.columns(4)
-    dataset = cols[0].selectbox(
-        "data set",
-        DATASETS,
-        index=DATASETS.index(url_net.dataset) if url_net.dataset in DATASETS else 0,
-        key="backprop.dataset",
-    )
-    noise = cols[1].slider("noise", 0.0, 0.5, float(min(max(url_net.noise, 0.0), 0.5)), 0.05, key="backprop.noise")
-    test_ratio = cols[2].slider(
-        "test share", 0.1, 0.9, float(min(max(url_net.test_ratio, 0.1), 0.9)), 0.1, key="backprop.test_ratio"
-    )
-    n_points = cols[3].select_slider(
-        "points",
-        [100, 200, 400, 800, 1600],
-        value=url_net.n_points if url_net.n_points in (100, 200, 400, 800, 1600) else 400,
-        key="backprop.points",
-    )
+    dataset = cols[0].selectbox("data set", DATASETS, key="backprop.dataset")
+    noise = cols[1].slider("noise", 0.0, 0.5, step=0.05, key="backprop.noise")
+    test_ratio = cols[2].slider("test share", 0.1, 0.9, step=0.1, key="backprop.test_ratio")
+    n_points = cols[3].select_slider("points", POINT_COUNTS, key="backprop.points")
     features = st.multiselect(
-        "input features",
-        list(FEATURES),
-        default=[f for f in url_net.features if f in FEATURES] or ["x1", "x2"],
-        format_func=lambda f: FEATURES[f][0],
-        key="backprop.features",
+        "input features", list(FEATURES), format_func=lambda f: FEATURES[f][0], key="backprop.features"
     )
     cols = st.columns(4)
     hidden_text = cols[0].text_input(
         "neurons per hidden layer",
-        ",".join(map(str, url_net.hidden)),
         key="backprop.hidden",
         help="Comma-separated, e.g. 8,8 for two hidden layers of 8; empty for none.",
     )
-    activation = cols[1].selectbox(
-        "activation",
-        list(ACTIVATIONS),
-        index=list(ACTIVATIONS).index(url_net.activation) if url_net.activation in ACTIVATIONS else 1,
-        key="backprop.activation",
-    )
-    optimizer = cols[2].selectbox(
-        "optimiser",
-        ["sgd", "momentum", "adam"],
-        index=["sgd", "momentum", "adam"].index(url_net.optimizer)
-        if url_net.optimizer in ("sgd", "momentum", "adam")
-        else 2,
-        format_func={"sgd": "SGD", "momentum": "SGD with momentum", "adam": "Adam"}.get,
-        key="backprop.optimizer",
-    )
-    lr = cols[3].select_slider(
-        "learning rate",
-        LEARNING_RATES,
-        value=url_net.lr if url_net.lr in LEARNING_RATES else 0.03,
-        key="backprop.net_lr",
-    )
+    activation = cols[1].selectbox("activation", list(ACTIVATIONS), key="backprop.activation")
+    optimizer = cols[2].selectbox("optimiser", list(OPTIMIZERS), format_func=OPTIMIZERS.get, key="backprop.optimizer")
+    lr = cols[3].select_slider("learning rate", LEARNING_RATES, key="backprop.net_lr")
     cols = st.columns(5)
-    batch_size = cols[0].select_slider(
-        "batch size",
-        [1, 4, 8, 16, 32, 64, 128],
-        value=url_net.batch_size if url_net.batch_size in (1, 4, 8, 16, 32, 64, 128) else 32,
-        key="backprop.batch",
-    )
-    l1 = cols[1].select_slider(
-        "L1", REGULARISATION, value=url_net.l1 if url_net.l1 in REGULARISATION else 0.0, key="backprop.l1"
-    )
-    l2 = cols[2].select_slider(
-        "L2", REGULARISATION, value=url_net.l2 if url_net.l2 in REGULARISATION else 0.0, key="backprop.l2"
-    )
-    epochs = cols[3].number_input(
-        "epochs per Train", 1, 5000, int(min(max(url_net.epochs, 1), 5000)), key="backprop.epochs"
-    )
-    seed = cols[4].number_input("seed", 0, 2**31 - 1, int(max(url_net.seed, 0)), key="backprop.seed")
+    batch_size = cols[0].select_slider("batch size", BATCH_SIZES, key="backprop.batch")
+    l1 = cols[1].select_slider("L1", REGULARISATION, key="backprop.l1")
+    l2 = cols[2].select_slider("L2", REGULARISATION, key="backprop.l2")
+    epochs = cols[3].number_input("epochs per Train", 1, 5000, key="backprop.epochs")
+    seed = cols[4].number_input("seed", 0, 2**31 - 1, key="backprop.seed")
 
     try:
         hidden = tuple(int(h) for h in hidden_text.replace(" ", "").split(",") if h)
@@ -356,6 +397,8 @@ with tab_network:
         settings_to_url(config, "net")
         if NET not in st.session_state or st.session_state[NET]["structure"] != _structure(config):
             _reset(config)
+        if loaded is not None:
+            _adopt(loaded["model"])
     except ValueError:
         st.error("Write the hidden layers as whole numbers separated by commas, e.g. 8,8.")
         st.stop()
@@ -407,6 +450,7 @@ with tab_network:
         if state["finished"] is not None:
             job_outcome(state["finished"])
         _view(state, state["rows"], state["grid"], state["grad_norms"])
+        _model_files(state, config)
 
 # ---------------------------------------------------------------------------------------------
 # ③ The computation graph

@@ -125,16 +125,27 @@ def download_model(model, meta: dict, file_name: str, key: str) -> None:
 
 
 def upload_model(key: str, expected_arch: str | None = None):
-    """A "Load model" uploader; returns (model, meta) or None, with one sentence on a bad file."""
+    """A "Load model" uploader: (model, meta) once for each new file, else None.
+
+    A bad file gets one sentence, shown for as long as it stays in the uploader.
+    """
     upload = st.file_uploader("Load model (.pt)", type=["pt", "pth"], key=key)
     if upload is None:
         return None
+    if st.session_state.get(f"{key}.seen") == upload.file_id:
+        if st.session_state.get(f"{key}.error"):
+            st.error(st.session_state[f"{key}.error"])
+        return None
+    st.session_state[f"{key}.seen"] = upload.file_id
+    st.session_state[f"{key}.error"] = None
     try:
         model, meta = load_model(upload.getvalue())
+        if expected_arch and model.playground_arch[0] != expected_arch:
+            raise PlaygroundError(
+                f"This file holds a '{model.playground_arch[0]}' model; this page needs '{expected_arch}'."
+            )
     except PlaygroundError as exc:
+        st.session_state[f"{key}.error"] = str(exc)
         st.error(str(exc))
-        return None
-    if expected_arch and model.playground_arch[0] != expected_arch:
-        st.error(f"This file holds a '{model.playground_arch[0]}' model; this page needs '{expected_arch}'.")
         return None
     return model, meta

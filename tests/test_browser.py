@@ -51,6 +51,11 @@ def wait_ready(page):
     page.wait_for_function("() => !document.querySelector('[data-testid=\"stStatusWidget\"]')", timeout=60_000)
 
 
+def main(page):
+    """The page's own content, without Streamlit's header (whose status widget has a Stop button too)."""
+    return page.get_by_test_id("stMain")
+
+
 def assert_no_error(page, where):
     errors = page.locator(ERROR_BOXES)
     assert errors.count() == 0, f"{where}: {errors.all_inner_texts()}"
@@ -73,7 +78,7 @@ def test_step_changes_the_weights(server, page):
     wait_ready(page)
     w1 = page.get_by_label("w1")
     expect(w1).to_have_value("0.2000")
-    page.get_by_role("button", name="Step", exact=True).click()
+    main(page).get_by_role("button", name="Step", exact=True).click()
     expect(w1).to_have_value("0.2013")  # w1 - lr * dL/dw1 = 0.2 + 0.01 * 0.1256
     page.get_by_text("Last step").wait_for()
     assert_no_error(page, "after Step")
@@ -83,7 +88,7 @@ def test_train_then_stop_a_run_and_switch_pages(server, page):
     page.goto(f"{server.url}/backprop?net.dataset=spiral&net.epochs=5000")
     wait_ready(page)
     page.get_by_role("tab", name="② A network on 2-D data").click()
-    page.get_by_role("button", name="Train").click()
+    main(page).get_by_role("button", name="Train").click()
     progress = page.get_by_text(re.compile(r"epoch \d+/5000 · batch"))
     progress.wait_for()
     page.get_by_text(re.compile(r"test accuracy")).first.wait_for()
@@ -94,7 +99,7 @@ def test_train_then_stop_a_run_and_switch_pages(server, page):
     page.locator("[data-testid='stSidebarNav'] a", has_text="Backpropagation").click()
     page.get_by_role("tab", name="② A network on 2-D data").click()
     progress.wait_for()
-    page.get_by_role("button", name="Stop").click()
+    main(page).get_by_role("button", name="Stop").click()
     page.get_by_text(re.compile(r"Stopped after \d+ epoch")).wait_for()
     assert_no_error(page, "after Stop")
     page.screenshot(path=str(ARTIFACTS / "backprop-stopped.png"), full_page=True)

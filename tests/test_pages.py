@@ -99,3 +99,40 @@ def test_settings_come_from_the_url():
     at.run()
     assert at.selectbox(key="backprop.dataset").value == "spiral"
     assert at.text_input(key="backprop.hidden").value == "4,4,4"
+
+
+def trained_spiral_file() -> bytes:
+    import dataclasses
+
+    from playground.backprop.network import NetworkConfig, build, train
+    from playground.models import model_bytes
+
+    config = NetworkConfig(dataset="spiral", hidden=(6, 5), features=("x1", "x2", "sin_x1"), epochs=3, seed=4)
+    model, data = build(config)
+    train(model, data, config)
+    meta = {"config": dataclasses.asdict(config), "features": list(data.features)}
+    return model_bytes(model, meta)
+
+
+def test_load_model_adopts_its_settings_and_weights():
+    at = open_page("pages/backprop.py")
+    at.file_uploader(key="backprop.upload").upload("spiral.pt", trained_spiral_file()).run()
+    assert not at.exception and not at.error
+    at.run()
+    assert at.selectbox(key="backprop.dataset").value == "spiral"
+    assert at.text_input(key="backprop.hidden").value == "6,5"
+    assert at.multiselect(key="backprop.features").value == ["x1", "x2", "sin_x1"]
+    model = at.session_state["backprop.net"]["model"]
+    assert [m.out_features for m in model.linear_layers()] == [6, 5, 2]
+    at.run()  # the file stays in the uploader: it is not loaded again
+    assert at.session_state["backprop.net"]["model"] is model
+
+
+def test_bad_model_file_gets_one_sentence_and_the_page_keeps_working():
+    at = open_page("pages/backprop.py")
+    at.file_uploader(key="backprop.upload").upload("junk.pt", b"not a model at all").run()
+    assert not at.exception
+    assert "not a readable PyTorch model file" in at.error[0].value
+    at.button(key="backprop.step").click().run()
+    assert not at.exception
+    assert "not a readable PyTorch model file" in at.error[0].value

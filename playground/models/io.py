@@ -11,6 +11,7 @@ import io
 import os
 import pickle
 import warnings
+import zipfile
 from pathlib import Path
 from typing import BinaryIO
 
@@ -58,6 +59,10 @@ def load_model(source: str | os.PathLike | BinaryIO | bytes) -> tuple[nn.Module,
         source = io.BytesIO(source)
     if isinstance(source, (str, os.PathLike)) and not Path(source).is_file():
         raise PlaygroundError(f"There is no model file at '{source}'.")
+    if not zipfile.is_zipfile(source):  # save_model writes torch's zip format; nothing else is read
+        raise PlaygroundError("This is not a readable PyTorch model file.")
+    if not isinstance(source, (str, os.PathLike)):
+        source.seek(0)
     try:
         with warnings.catch_warnings():
             warnings.simplefilter("ignore")  # protocol notices from the safe unpickler
