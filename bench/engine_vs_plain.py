@@ -18,7 +18,7 @@ import torch.nn.functional as F
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from playground.backprop.network import NetworkConfig, build  # noqa: E402
-from playground.data.mnist import load_mnist  # noqa: E402
+from playground.data.images import load_bundled  # noqa: E402
 from playground.device import device_info, pick_device  # noqa: E402
 from playground.models import create_model  # noqa: E402
 from playground.training import TensorData, TrainConfig, fit, seed_everything  # noqa: E402
@@ -65,7 +65,8 @@ def workloads(device):
             0.03,
         ),
     )
-    X, y, _, _ = load_mnist()
+    mnist = load_bundled("mnist")
+    X, y = mnist.X_train[:20000], mnist.y_train[:20000]
     X = (X.float() / 255).flatten(1).to(device)
     yield (
         "MNIST 20k, MLP 784-256-128-10, batch 128",

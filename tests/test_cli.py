@@ -75,3 +75,40 @@ def test_summary_and_models_json():
     assert "mlp" in names
     info = json.loads(cli("info", "--json").stdout)
     assert info["device"]["kind"] == "cpu" and "torch" in info["versions"]
+
+
+def test_train_cnn_then_predict_files(tmp_path):
+    from PIL import Image
+
+    from playground.data.images import load_bundled
+    from tests.test_vision import photo_of
+
+    model_path = tmp_path / "cnn.pt"
+    result = cli("train", "cnn", "--dataset", "mnist", "--train-size", "2000", "--epochs", "1", "--seed", "0",
+                 "--json", "--save", str(model_path), timeout=300)  # fmt: skip
+    assert result.returncode == 0, result.stderr
+    out = json.loads(result.stdout)
+    assert out["final"]["test_accuracy"] > 0.8 and len(out["confusion_matrix"]) == 10
+    photo = tmp_path / "seven.jpg"
+    photo_of(load_bundled("mnist").X_test[0, 0].numpy()).save(photo)
+    bad = tmp_path / "bad.png"
+    bad.write_bytes(b"not an image")
+    result = cli("predict", str(model_path), str(photo), str(bad), "--json")
+    assert result.returncode == 1  # one file failed
+    predictions = json.loads(result.stdout)["predictions"]
+    assert predictions[0]["top"][0]["class"] == "7"
+    assert "error" in predictions[1] and "Traceback" not in result.stderr
+    assert len(result.stderr.strip().splitlines()) == 1
+
+
+def test_train_on_a_folder_of_class_folders(tmp_path):
+    from PIL import Image
+
+    for name, colour in (("light", 230), ("dark", 25)):
+        (tmp_path / "data" / name).mkdir(parents=True)
+        for i in range(6):
+            Image.new("RGB", (20, 24), (colour, colour - i, colour)).save(tmp_path / "data" / name / f"{i}.png")
+    result = cli("train", "cnn", "--dataset", f"folder:{tmp_path / 'data'}", "--image-size", "32", "--epochs", "3",
+                 "--val-split", "0", "--json")  # fmt: skip
+    assert result.returncode == 0, result.stderr
+    assert json.loads(result.stdout)["classes"] == ["dark", "light"]

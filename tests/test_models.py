@@ -6,13 +6,13 @@ import pytest
 import torch
 
 from playground.errors import PlaygroundError
-from playground.models import create_model, list_models, load_model, model_bytes, save_model, summarize
+from playground.models import create_model, get_spec, list_models, load_model, model_bytes, save_model, summarize
 
 
 @pytest.mark.parametrize("name", list_models())
 def test_every_registered_model_builds_runs_and_backpropagates(name):
     model = create_model(name)
-    x = torch.randn(4, 2)
+    x = torch.randn(4, *get_spec(name).input_shape)
     out = model(x)
     assert out.shape[0] == 4 and torch.isfinite(out).all()
     out.sum().backward()

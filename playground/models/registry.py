@@ -23,12 +23,13 @@ class ModelSpec:
     task: str
     factory: Callable[..., nn.Module]
     description: str
+    input_shape: tuple[int, ...]  # of one default example, without the batch dimension
 
 
 _REGISTRY: dict[str, ModelSpec] = {}
 
 
-def register_model(name: str, task: str, description: str = ""):
+def register_model(name: str, task: str, input_shape: tuple[int, ...], description: str = ""):
     """Decorator: register ``factory(**kwargs) -> nn.Module`` under ``name``."""
     if task not in TASKS:
         raise ValueError(f"task must be one of {TASKS}, not {task!r}")
@@ -37,7 +38,7 @@ def register_model(name: str, task: str, description: str = ""):
         if name in _REGISTRY:
             raise ValueError(f"model {name!r} is registered twice")
         doc = description or (factory.__doc__ or "").strip().splitlines()[0]
-        _REGISTRY[name] = ModelSpec(name, task, factory, doc)
+        _REGISTRY[name] = ModelSpec(name, task, factory, doc, tuple(input_shape))
         return factory
 
     return decorator

@@ -1,0 +1,102 @@
+"""Subcommands of the CNN page: train an image classifier, classify image files."""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from pathlib import Path
+
+from playground.cli.common import ProgressPrinter, add_json_arg, add_training_args, emit
+from playground.data.decode import decode_image, read_class_folder
+from playground.data.images import BUNDLED_SETS, ImageDataset, load_bundled
+from playground.errors import PlaygroundError
+from playground.models import list_models, load_model, save_model
+from playground.vision.classifier import ImageTrainConfig, build_model, evaluate, own_dataset, predict, prepare, train
+
+DEFAULTS = ImageTrainConfig()
+
+
+def add_parsers(subparsers) -> None:
+    p = subparsers.add_parser("train", help="train an image classifier (the CNN page)")
+    p.add_argument("model", choices=list_models("image"), help="a registered image model")
+    p.add_argument("--dataset", default="mnist", help="mnist, fashion-mnist or folder:PATH (one sub-folder per class)")
+    p.add_argument("--batch-size", type=int, default=DEFAULTS.batch_size)
+    p.add_argument("--lr", type=float, default=DEFAULTS.lr)
+    p.add_argument("--optimizer", choices=["adam", "adamw", "sgd", "momentum", "rmsprop"], default=DEFAULTS.optimizer)
+    p.add_argument("--schedule", choices=["onecycle", "constant"], default=DEFAULTS.schedule)
+    p.add_argument("--augment", action="store_true", help="random shifts and rotations while training")
+    p.add_argument("--val-split", type=float, default=DEFAULTS.val_split)
+    p.add_argument("--train-size", type=int, default=0, help="use only this many training images (default: all)")
+    p.add_argument("--image-size", type=int, default=64, help="for folder:PATH, the size images are resized to")
+    add_training_args(p, epochs=DEFAULTS.epochs)
+    p.set_defaults(func=train_command)
+
+    p = subparsers.add_parser("predict", help="classify image files with a saved model")
+    p.add_argument("model_file", help="a model saved by `train --save` or the app")
+    p.add_argument("images", nargs="+", help="image files (PNG, JPEG, WebP, GIF, BMP)")
+    p.add_argument("--top", type=int, default=3, help="how many classes to list (default 3)")
+    add_json_arg(p)
+    p.set_defaults(func=predict_command)
+
+
+def load_dataset(spec: str, image_size: int, seed: int) -> ImageDataset:
+    if spec.startswith("folder:"):
+        return own_dataset(read_class_folder(spec.removeprefix("folder:")), size=image_size, seed=seed)
+    if spec not in BUNDLED_SETS:
+        raise PlaygroundError(f"Unknown data set '{spec}'; use mnist, fashion-mnist or folder:PATH.")
+    return load_bundled(spec)
+
+
+def train_command(args: argparse.Namespace) -> None:
+    config = ImageTrainConfig(dataset=args.dataset, epochs=args.epochs, batch_size=args.batch_size, lr=args.lr,
+                              optimizer=args.optimizer, schedule=args.schedule, augment=args.augment,
+                              val_split=args.val_split, train_size=args.train_size, seed=args.seed,
+                              device=args.device)  # fmt: skip
+    dataset = load_dataset(args.dataset, args.image_size, args.seed)
+    prepared = prepare(dataset, config)
+    model = build_model(prepared.meta, config.seed)
+    history = train(model, prepared, config, [] if args.json else [ProgressPrinter()])
+    evaluation = evaluate(model, prepared)
+    if args.save:
+        save_model(model, args.save, prepared.meta)
+    hist = history.as_dict()
+    result = {
+        "config": prepared.meta["config"],
+        "model": args.model,
+        "data": dataset.source,
+        "classes": prepared.meta["classes"],
+        "history": hist["epochs"],
+        "final": {"test_accuracy": evaluation.accuracy, "per_class_accuracy": evaluation.per_class},
+        "confusion_matrix": evaluation.confusion.tolist(),
+        "seconds": hist["seconds"],
+        "samples_per_s": hist["samples_per_s"],
+    }
+    emit(result, args.json, f"{dataset.source}\ntest accuracy {evaluation.accuracy:.4f}")
+
+
+def predict_command(args: argparse.Namespace) -> None:
+    model, meta = load_model(args.model_file)
+    if meta.get("task") != "image":
+        raise PlaygroundError("This model file is not an image classifier.")
+    results, failed = [], 0
+    for path in args.images:
+        entry = {"file": path}
+        try:
+            file = Path(path)
+            if not file.is_file():
+                raise PlaygroundError(f"There is no file at '{path}'.")
+            prediction = predict(model, meta, decode_image(file.read_bytes(), name=file.name), k=args.top)
+            entry["top"] = [{"class": c, "probability": p} for c, p in prediction.top]
+        except PlaygroundError as exc:
+            entry["error"] = str(exc)
+            failed += 1
+            print(f"error: {exc}", file=sys.stderr)
+        results.append(entry)
+    lines = [
+        f"{r['file']}: " + ", ".join(f"{t['class']} {t['probability']:.1%}" for t in r["top"])
+        for r in results
+        if "top" in r
+    ]
+    emit({"predictions": results}, args.json, "\n".join(lines))
+    if failed:
+        raise SystemExit(1)

@@ -1,0 +1,1 @@
+"""Image classification: data preparation, training, evaluation, prediction and explanation."""

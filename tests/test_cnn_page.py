@@ -1,0 +1,107 @@
+"""The CNN page through AppTest: data, a short training run in the worker, results, classifying a picture."""
+
+import io
+import zipfile
+
+import numpy as np
+import pytest
+from PIL import Image
+from streamlit.testing.v1 import AppTest
+
+from playground.data import images as image_data
+from tests.test_pages import APP
+from tests.test_vision import photo_of
+
+
+@pytest.fixture(autouse=True)
+def offline(monkeypatch):
+    monkeypatch.setattr(image_data, "online", lambda *a, **k: False)
+
+
+def open_cnn() -> AppTest:
+    at = AppTest.from_file(APP, default_timeout=120)
+    at.run()
+    at.switch_page("pages/cnn.py").run()
+    assert not at.exception, [e.value for e in at.exception]
+    return at
+
+
+def png_bytes(image: Image.Image) -> bytes:
+    buffer = io.BytesIO()
+    image.save(buffer, "PNG")
+    return buffer.getvalue()
+
+
+def test_opens_on_bundled_mnist_with_samples_and_the_course_cnn():
+    at = open_cnn()
+    assert any("MNIST, bundled: 50,000 training" in c.value for c in at.caption)
+    assert len(at.get("image")) >= 10  # a row of samples per class
+    # conv 1·9·32+32, conv 32·9·64+64, conv 64·9·64+64, dense 64·64+64 (1×1×64 left), dense 64·10+10
+    assert any("60,554 parameters" in m.value for m in at.markdown)
+
+
+def test_train_evaluate_and_classify_a_photo():
+    at = open_cnn()
+    at.select_slider(key="cnn.train_size").set_value(5000).run()
+    at.button(key="cnn.train").click().run()
+    job = at.session_state["cnn.job"]
+    job.join(120)
+    at.run()
+    assert not at.exception
+    metrics = {m.label: m.value for m in at.metric}
+    accuracy = float(metrics["test accuracy"].rstrip("%")) / 100
+    assert accuracy > 0.8  # 5,000 images, one epoch; chance is 0.1
+    mnist = image_data.load_bundled("mnist")
+    picture = png_bytes(photo_of(mnist.X_test[0, 0].numpy()))
+    at.file_uploader(key="cnn.picture").upload("seven.png", picture, "image/png").run()
+    assert not at.exception and not at.error
+    assert any(s.value.startswith("Prediction:") for s in at.subheader)
+    captions = " ".join(c for img in at.get("image") for c in [str(img.proto)])
+    assert "inverted" in captions and "Grad-CAM" in captions
+
+
+def test_bad_picture_gets_one_sentence():
+    at = open_cnn()
+    at.select_slider(key="cnn.train_size").set_value(5000).run()
+    at.button(key="cnn.train").click().run()
+    at.session_state["cnn.job"].join(120)
+    at.run()
+    at.file_uploader(key="cnn.picture").upload("photo.png", b"\x89PNG\r\n\x1a\n broken", "image/png").run()
+    assert not at.exception
+    assert at.error and "could not be read" in at.error[0].value
+
+
+def class_zip() -> bytes:
+    buffer = io.BytesIO()
+    rng = np.random.default_rng(0)
+    with zipfile.ZipFile(buffer, "w") as z:
+        for name, colour in (("red", (220, 20, 20)), ("green", (20, 200, 40))):
+            for i in range(4):
+                noise = rng.integers(-20, 20, (32, 32, 3))
+                image = Image.fromarray((np.array(colour) + noise).clip(0, 255).astype(np.uint8))
+                z.writestr(f"{name}/{i}.png", png_bytes(image))
+    return buffer.getvalue()
+
+
+def test_own_classes_from_a_zip_and_refused_zips():
+    at = open_cnn()
+    at.radio(key="cnn.source").set_value("own").run()
+    at.file_uploader(key="cnn.zip").upload("classes.zip", class_zip(), "application/zip").run()
+    assert not at.exception and not at.error
+    assert any("your 2 classes" in c.value for c in at.caption)
+    evil = io.BytesIO()
+    with zipfile.ZipFile(evil, "w") as z:
+        z.writestr("../../etc/evil.png", b"x")
+    at.file_uploader(key="cnn.zip").upload("evil.zip", evil.getvalue(), "application/zip").run()
+    assert not at.exception
+    assert "outside the archive" in at.error[0].value
+
+
+def test_offline_download_says_why_and_keeps_the_bundled_set():
+    at = open_cnn()
+    at.radio(key="cnn.source").set_value("download").run()
+    at.selectbox(key="cnn.download_name").set_value("cifar10").run()
+    at.button(key="cnn.download").click().run()
+    assert not at.exception
+    assert "no internet connection" in at.warning[0].value
+    assert any("bundled MNIST is used" in i.value for i in at.info)

@@ -1,0 +1,127 @@
+import numpy as np
+import pytest
+import torch
+from PIL import Image
+
+from playground.data.decode import ClassImages
+from playground.data.images import ImageDataset, load_bundled
+from playground.errors import PlaygroundError
+from playground.models import create_model, load_model, model_bytes
+from playground.vision import classifier as clf
+from playground.vision.preprocess import mnist_like
+
+
+@pytest.fixture(scope="module")
+def mnist():
+    return load_bundled("mnist")
+
+
+@pytest.fixture(scope="module")
+def small_mnist(mnist):
+    """3,000 training and 1,000 test images: enough to learn, quick to train."""
+    return ImageDataset("mnist", mnist.X_train[:3000], mnist.y_train[:3000], mnist.X_test[:1000], mnist.y_test[:1000],
+                        mnist.classes, "subset")  # fmt: skip
+
+
+def test_bundled_sets_are_real_and_complete(mnist):
+    assert mnist.X_train.shape == (50_000, 1, 28, 28) and mnist.X_test.shape == (10_000, 1, 28, 28)
+    assert mnist.X_train.dtype == torch.uint8 and set(mnist.y_test.unique().tolist()) == set(range(10))
+    fashion = load_bundled("fashion-mnist")
+    assert fashion.X_train.shape == (20_000, 1, 28, 28) and fashion.classes[9] == "Ankle boot"
+    assert (fashion.y_test.bincount() == 1000).all()
+
+
+def test_course_cnn_matches_keras_parameter_count():
+    model = create_model("cnn", in_channels=3, image_size=64, num_classes=10)
+    assert sum(p.numel() for p in model.parameters()) == 204_490  # Keras' model.summary() for 64×64×3
+    assert model(torch.zeros(2, 3, 64, 64)).shape == (2, 10)
+    assert create_model("cnn")(torch.zeros(1, 1, 28, 28)).shape == (1, 10)
+    with pytest.raises(PlaygroundError, match="too small"):
+        create_model("cnn", image_size=12)
+
+
+def photo_of(digit: np.ndarray, seed: int = 0) -> Image.Image:
+    """A digit as a phone photo would show it: dark ink on light, uneven paper, large and off-centre."""
+    rng = np.random.default_rng(seed)
+    ink = np.asarray(Image.fromarray(digit).resize((240, 240), Image.Resampling.BICUBIC), np.float64)
+    paper = 215 + 20 * np.linspace(0, 1, 600)[None, :] + rng.normal(0, 4, (480, 600))
+    paper[40:280, 300:540] -= ink * 0.7  # ink darkens the paper
+    return Image.fromarray(paper.clip(0, 255).astype(np.uint8)).convert("RGB")
+
+
+def test_photo_of_a_digit_comes_out_like_an_mnist_digit(mnist):
+    digit = mnist.X_test[0, 0].numpy()  # a 7
+    steps = mnist_like(photo_of(digit), style="digit")
+    assert [s.title for s in steps][:2] == ["grayscale", "inverted"]
+    out = steps[-1].image.astype(np.float64)
+    assert out.shape == (28, 28)
+    rows, cols = np.indices(out.shape)
+    centre = ((rows * out).sum() / out.sum(), (cols * out).sum() / out.sum())
+    assert abs(centre[0] - 13.5) < 1.5 and abs(centre[1] - 13.5) < 1.5
+    assert np.corrcoef(out.ravel(), digit.astype(np.float64).ravel())[0, 1] > 0.75
+    assert out[:2].max() < 30 and out[:, :2].max() < 30  # MNIST's empty margin
+
+
+def test_blank_picture_is_one_sentence():
+    with pytest.raises(PlaygroundError, match="No drawing"):
+        mnist_like(Image.new("L", (50, 50), 255))
+
+
+def test_short_seeded_run_learns_and_is_repeatable(small_mnist):
+    config = clf.ImageTrainConfig(epochs=1, batch_size=64, val_split=0.1, seed=3)
+    results = []
+    for _ in range(2):
+        prepared = clf.prepare(small_mnist, config)
+        model = clf.build_model(prepared.meta, config.seed)
+        history = clf.train(model, prepared, config)
+        results.append((history.column("train_loss"), clf.evaluate(model, prepared)))
+    (loss_a, eval_a), (loss_b, eval_b) = results
+    assert loss_a == loss_b
+    assert eval_a.accuracy > 0.75  # chance is 0.10
+    assert eval_a.confusion.sum() == 1000 and np.trace(eval_a.confusion) == round(eval_a.accuracy * 1000)
+    wrong = eval_a.mistakes
+    assert all(eval_a.confidence[i] >= eval_a.confidence[j] for i, j in zip(wrong, wrong[1:]))
+
+
+@pytest.fixture(scope="module")
+def trained(small_mnist):
+    config = clf.ImageTrainConfig(epochs=1, seed=0)
+    prepared = clf.prepare(small_mnist, config)
+    model = clf.build_model(prepared.meta, 0)
+    clf.train(model, prepared, config)
+    return model, prepared
+
+
+def test_save_load_gives_identical_predictions(trained, mnist):
+    model, prepared = trained
+    loaded, meta = load_model(model_bytes(model, prepared.meta))
+    assert meta["classes"] == [str(d) for d in range(10)] and meta["style"] == "digit"
+    photo = photo_of(mnist.X_test[0, 0].numpy())
+    a, b = clf.predict(model, prepared.meta, photo), clf.predict(loaded, meta, photo)
+    assert a.probabilities == b.probabilities
+    assert a.top[0][0] == "7"  # the photographed 7 is read as a 7
+    assert torch.equal(clf.probabilities(model, prepared.X_test[:50]), clf.probabilities(loaded, prepared.X_test[:50]))
+
+
+def test_what_the_network_sees(trained):
+    model, prepared = trained
+    x = prepared.X_test[:1]
+    filters = clf.first_layer_filters(model)
+    assert filters.shape == (32, 3, 3) and filters.min() >= 0 and filters.max() <= 1
+    maps = clf.feature_maps(model, x)
+    assert [m.shape for m in maps] == [(32, 26, 26), (64, 11, 11), (64, 3, 3)]
+    cam = clf.grad_cam(model, x, int(prepared.y_test[0]))
+    assert cam.shape == (28, 28) and cam.max() == pytest.approx(1.0) and cam.min() >= 0
+
+
+def test_own_classes_become_a_dataset():
+    rng = np.random.default_rng(0)
+    classes = ClassImages({
+        "red": [Image.new("RGB", (40 + i, 30), (200 + i, 10, 10)) for i in range(5)],
+        "blue": [Image.fromarray(rng.integers(0, 60, (50, 50, 3), dtype=np.uint8)) for _ in range(4)],
+    })  # fmt: skip
+    ds = clf.own_dataset(classes, size=32, seed=1)
+    assert ds.classes == ("blue", "red") and ds.X_train.shape[1:] == (3, 32, 32)
+    assert len(ds.X_train) + len(ds.X_test) == 9 and set(ds.y_test.tolist()) == {0, 1}
+    prepared = clf.prepare(ds, clf.ImageTrainConfig(dataset="own", val_split=0.0))
+    assert prepared.meta["style"] == "photo" and prepared.meta["input"] == [3, 32, 32]
