@@ -78,7 +78,6 @@ def test_summary_and_models_json():
 
 
 def test_train_cnn_then_predict_files(tmp_path):
-    from PIL import Image
 
     from playground.data.images import load_bundled
     from tests.test_vision import photo_of
