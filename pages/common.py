@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Callable
 
 import streamlit as st
+from streamlit.runtime.pages_manager import PagesManager
 
 from playground.device import device_info, pick_device
 from playground.device import library_versions as playground_versions
@@ -13,6 +14,23 @@ from playground.figures import history_figure
 from playground.models import load_model, model_bytes
 from playground.share import from_query, to_query
 from playground.training.jobs import DONE, FAILED, STOPPED, WAITING, Job, Progress
+
+
+def _leave_pages_directory_mode() -> None:
+    """Make a deep link on a fresh server use app.py's navigation.
+
+    Streamlit treats an app with a pages/ folder as a v1 multipage app until
+    st.navigation runs; when a server's first visitor opens /cnn directly, the
+    page would run alone with a navigation made from file names. Every page
+    imports this module first, so the first such run switches to app.py's
+    navigation and reruns.
+    """
+    if PagesManager.uses_pages_directory:
+        PagesManager.uses_pages_directory = False
+        st.rerun()
+
+
+_leave_pages_directory_mode()
 
 
 def library_versions() -> dict[str, str]:

@@ -56,6 +56,11 @@ def main(page):
     return page.get_by_test_id("stMain")
 
 
+def button(page, text: str):
+    """A Streamlit button in the page's content by its text (icons and help buttons aside)."""
+    return main(page).locator("[data-testid^='stBaseButton']").filter(has_text=re.compile(rf"{text}$"))
+
+
 def assert_no_error(page, where):
     errors = page.locator(ERROR_BOXES)
     assert errors.count() == 0, f"{where}: {errors.all_inner_texts()}"
@@ -78,7 +83,7 @@ def test_step_changes_the_weights(server, page):
     wait_ready(page)
     w1 = page.get_by_label("w1")
     expect(w1).to_have_value("0.2000")
-    main(page).get_by_role("button", name="Step", exact=True).click()
+    button(page, "Step").click()
     expect(w1).to_have_value("0.2013")  # w1 - lr * dL/dw1 = 0.2 + 0.01 * 0.1256
     page.get_by_text("Last step").wait_for()
     assert_no_error(page, "after Step")
@@ -88,7 +93,7 @@ def test_train_then_stop_a_run_and_switch_pages(server, page):
     page.goto(f"{server.url}/backprop?net.dataset=spiral&net.epochs=5000")
     wait_ready(page)
     page.get_by_role("tab", name="② A network on 2-D data").click()
-    main(page).get_by_role("button", name="Train").click()
+    button(page, "Train").click()
     progress = page.get_by_text(re.compile(r"epoch \d+/5000 · batch"))
     progress.wait_for()
     page.get_by_text(re.compile(r"test accuracy")).first.wait_for()
@@ -99,7 +104,46 @@ def test_train_then_stop_a_run_and_switch_pages(server, page):
     page.locator("[data-testid='stSidebarNav'] a", has_text="Backpropagation").click()
     page.get_by_role("tab", name="② A network on 2-D data").click()
     progress.wait_for()
-    main(page).get_by_role("button", name="Stop").click()
+    button(page, "Stop").click()
     page.get_by_text(re.compile(r"Stopped after \d+ epoch")).wait_for()
     assert_no_error(page, "after Stop")
     page.screenshot(path=str(ARTIFACTS / "backprop-stopped.png"), full_page=True)
+
+
+def test_cnn_trains_briefly_and_classifies_an_uploaded_photo(server, page, tmp_path):
+    from playground.data.images import load_bundled
+    from tests.test_vision import photo_of
+
+    photo = tmp_path / "seven.jpg"
+    photo_of(load_bundled("mnist").X_test[0, 0].numpy()).save(photo)
+    page.goto(f"{server.url}/cnn?cnn.train_size=5000")
+    wait_ready(page)
+    page.get_by_role("tab", name="② Model and training").click()
+    button(page, "Train").click()
+    page.get_by_text(re.compile(r"Trained 1 epoch")).wait_for(timeout=120_000)
+    page.get_by_role("tab", name="③ Results").click()
+    page.get_by_text("test accuracy").first.wait_for(timeout=120_000)
+    page.screenshot(path=str(ARTIFACTS / "cnn-results.png"), full_page=True)
+    page.get_by_role("tab", name="④ Classify your picture").click()
+    uploader = page.get_by_test_id("stFileUploader").filter(has_text="a picture to classify")
+    uploader.locator("input[type=file]").set_input_files(str(photo))
+    page.get_by_text(re.compile(r"Prediction: \d")).wait_for(timeout=60_000)
+    assert_no_error(page, "after classifying")
+    page.screenshot(path=str(ARTIFACTS / "cnn-classify.png"), full_page=True)
+
+
+def test_a_shared_link_opened_first_on_a_fresh_server_has_the_app_navigation(browser):
+    srv = StreamlitServer(env={"PLAYGROUND_DEVICE": "cpu"})
+    try:
+        srv.wait_healthy()
+        context = browser.new_context(viewport={"width": 1200, "height": 800})
+        page = context.new_page()
+        page.goto(f"{srv.url}/backprop?net.dataset=xor")  # the server's very first page view
+        wait_ready(page)
+        expect(page.locator("[data-testid='stSidebarNav'] a")).to_have_count(len(NAV), timeout=30_000)
+        assert "Home" in page.locator("[data-testid='stSidebarNav']").inner_text()
+        page.get_by_role("tab", name="② A network on 2-D data").click()
+        expect(page.get_by_role("combobox", name="data set")).to_have_value("xor")
+        context.close()
+    finally:
+        srv.stop()
