@@ -8,6 +8,7 @@ import torch
 from pages.common import (
     device_line,
     download_model,
+    drawing_canvas,
     job_outcome,
     live_job,
     settings_from_url,
@@ -307,12 +308,19 @@ with tab_classify:
         model = meta = None
         st.info("Train a model in tab ② or load a model file above, then upload a picture to classify.")
     if model is not None:
-        picture = st.file_uploader(
-            "a picture to classify (PNG, JPEG, WebP, GIF or BMP)", type=list(image_data_types()), key="cnn.picture"
+        how = st.radio(
+            "picture", ["Upload a photo", "Draw"], horizontal=True, key="cnn.how", label_visibility="collapsed"
         )
-        if picture is not None:
+        if how == "Draw":
+            content, name = drawing_canvas("cnn.canvas"), "your drawing"
+        else:
+            picture = st.file_uploader(
+                "a picture to classify (PNG, JPEG, WebP, GIF or BMP)", type=list(image_data_types()), key="cnn.picture"
+            )
+            content, name = (picture.getvalue(), picture.name) if picture is not None else (None, "")
+        if content is not None:
             try:
-                prediction = clf.predict(model, meta, decode_image(picture.getvalue(), name=picture.name), k=5)
+                prediction = clf.predict(model, meta, decode_image(content, name=name), k=5)
             except PlaygroundError as exc:
                 st.error(str(exc))
                 st.stop()

@@ -130,6 +130,20 @@ def test_cnn_trains_briefly_and_classifies_an_uploaded_photo(server, page, tmp_p
     page.get_by_text(re.compile(r"Prediction: \d")).wait_for(timeout=60_000)
     assert_no_error(page, "after classifying")
     page.screenshot(path=str(ARTIFACTS / "cnn-classify.png"), full_page=True)
+    # draw a "1" on the canvas and classify it
+    main(page).get_by_text("Draw", exact=True).click()
+    canvas = page.locator("canvas[aria-label='drawing canvas']")
+    canvas.wait_for()
+    box = canvas.bounding_box()
+    x, y = box["x"] + box["width"] / 2, box["y"] + 30
+    page.mouse.move(x, y)
+    page.mouse.down()
+    for step in range(1, 23):
+        page.mouse.move(x, y + step * 10)
+    page.mouse.up()
+    page.get_by_text("Classify the drawing").click()
+    expect(page.get_by_text(re.compile(r"Prediction: 1 "))).to_be_visible(timeout=30_000)
+    page.screenshot(path=str(ARTIFACTS / "cnn-drawing.png"), full_page=True)
 
 
 def test_a_shared_link_opened_first_on_a_fresh_server_has_the_app_navigation(browser):

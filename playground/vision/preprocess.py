@@ -40,6 +40,15 @@ def _otsu(values: np.ndarray) -> float:
     return float(np.argmax(between))
 
 
+def _square(a: np.ndarray) -> np.ndarray:
+    """``a`` centred on a black square, so a thin crop displays at a sensible size."""
+    h, w = a.shape
+    side = max(h, w)
+    out = np.zeros((side, side), a.dtype)
+    out[(side - h) // 2 : (side - h) // 2 + h, (side - w) // 2 : (side - w) // 2 + w] = a
+    return out
+
+
 def _centre_of_mass(a: np.ndarray) -> tuple[float, float]:
     total = a.sum()
     rows, cols = np.indices(a.shape)
@@ -66,7 +75,7 @@ def mnist_like(image: Image.Image, style: str = "digit", size: int = 28) -> list
     rows, cols = np.nonzero(ink > 0.1 * 255)
     top, bottom, left, right = rows.min(), rows.max() + 1, cols.min(), cols.max() + 1
     crop = ink[top:bottom, left:right]
-    steps.append(Step("cropped to the content", crop.astype(np.uint8)))
+    steps.append(Step("cropped to the content", _square(crop).astype(np.uint8)))
     box = 20 if style == "digit" else size  # MNIST fits digits in 20×20 and centres them in 28×28
     h, w = crop.shape
     scale = box / max(h, w)
