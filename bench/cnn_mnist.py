@@ -42,8 +42,10 @@ def main() -> None:
         ),
     ):
         seconds, rate, accuracy = run(config, mnist)
-        print(f"{label}: {config.epochs} epoch(s), {seconds:.1f} s of training ({rate:,.0f} samples/s), "
-              f"test accuracy {accuracy:.2%}")  # fmt: skip
+        print(
+            f"{label}: {config.epochs} epoch(s), {seconds:.1f} s of training ({rate:,.0f} samples/s), "
+            f"test accuracy {accuracy:.2%}"
+        )
 
 
 if __name__ == "__main__":

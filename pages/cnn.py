@@ -54,8 +54,13 @@ def _samples(dataset: image_data.ImageDataset, per_class: int = 12) -> None:
 
 
 def _own_classes() -> ClassImages | None:
-    how = st.radio("how", ["Upload a .zip with one folder per class", "Create classes here"], horizontal=True,
-                   key="cnn.own_how", label_visibility="collapsed")  # fmt: skip
+    how = st.radio(
+        "how",
+        ["Upload a .zip with one folder per class", "Create classes here"],
+        horizontal=True,
+        key="cnn.own_how",
+        label_visibility="collapsed",
+    )
     if how.startswith("Upload"):
         upload = st.file_uploader("zip of class folders", type=["zip"], key="cnn.zip")
         if upload is None:
@@ -72,8 +77,9 @@ def _own_classes() -> ClassImages | None:
         cols = st.columns(int(count))
         for i, col in enumerate(cols):
             name = col.text_input("class name", f"class {i + 1}", key=f"cnn.own_name{i}").strip() or f"class {i + 1}"
-            files = col.file_uploader("images", type=list(image_data_types()), accept_multiple_files=True,
-                                      key=f"cnn.own_files{i}")  # fmt: skip
+            files = col.file_uploader(
+                "images", type=list(image_data_types()), accept_multiple_files=True, key=f"cnn.own_files{i}"
+            )
             for f in files or []:
                 try:
                     classes.images.setdefault(name, []).append(decode_image(f.getvalue(), name=f.name))
@@ -95,8 +101,14 @@ def image_data_types() -> tuple[str, ...]:
 
 def choose_dataset() -> image_data.ImageDataset | None:
     first = url.dataset if url.dataset in SOURCES else "mnist"
-    source = st.radio("data", list(SOURCES), index=list(SOURCES).index(first), format_func=SOURCES.get,
-                      key="cnn.source", horizontal=True)  # fmt: skip
+    source = st.radio(
+        "data",
+        list(SOURCES),
+        index=list(SOURCES).index(first),
+        format_func=SOURCES.get,
+        key="cnn.source",
+        horizontal=True,
+    )
     if source in ("mnist", "fashion-mnist"):
         return bundled(source)
     if source == "download":
@@ -266,8 +278,12 @@ with tab_results:
         left, right = st.columns([1.3, 1])
         with left:
             st.markdown("**Confusion matrix** — click a cell to see those test images")
-            event = st.plotly_chart(confusion_figure(evaluation.confusion, classes), key="cnn.confusion",
-                                    on_select="rerun", selection_mode="points")  # fmt: skip
+            event = st.plotly_chart(
+                confusion_figure(evaluation.confusion, classes),
+                key="cnn.confusion",
+                on_select="rerun",
+                selection_mode="points",
+            )
         right.plotly_chart(
             bar_figure(classes, evaluation.per_class, "accuracy per class", height=460), key="cnn.per_class"
         )
@@ -283,8 +299,12 @@ with tab_results:
         if worst:
             cols = st.columns(8)
             for i, k in enumerate(worst):
-                cols[i % 8].image(to_display(prepared.raw_test[k : k + 1].numpy())[0], width=84, clamp=True,
-                                  caption=f"{classes[int(prepared.y_test[k])]} → {classes[evaluation.predicted[k]]} ({evaluation.confidence[k]:.0%})")  # fmt: skip
+                cols[i % 8].image(
+                    to_display(prepared.raw_test[k : k + 1].numpy())[0],
+                    width=84,
+                    clamp=True,
+                    caption=f"{classes[int(prepared.y_test[k])]} → {classes[evaluation.predicted[k]]} ({evaluation.confidence[k]:.0%})",
+                )
         else:
             st.write("No mistakes on the test set.")
         download_model(run["model"], prepared.meta, f"cnn-{prepared.meta['dataset']}.pt", key="cnn.download_model")

@@ -161,3 +161,18 @@ def test_a_shared_link_opened_first_on_a_fresh_server_has_the_app_navigation(bro
         context.close()
     finally:
         srv.stop()
+
+
+def test_sentiment_types_a_sentence_and_sees_a_probability(server, page):
+    page.goto(f"{server.url}/sentiment?sent.dataset=toy")
+    wait_ready(page)
+    page.get_by_role("tab", name="② Model and training").click()
+    button(page, "Train").click()
+    page.get_by_text(re.compile(r"Trained \d+ epoch")).wait_for(timeout=120_000)
+    page.get_by_role("tab", name="④ Try a sentence").click()
+    box = page.get_by_label("your sentence")
+    box.fill("我喜欢深度学习")
+    box.press("Control+Enter")
+    expect(page.get_by_text(re.compile(r"probability of positive \d+\.\d%"))).to_be_visible(timeout=30_000)
+    assert_no_error(page, "after typing a sentence")
+    page.screenshot(path=str(ARTIFACTS / "sentiment-try.png"), full_page=True)

@@ -83,8 +83,22 @@ def test_train_cnn_then_predict_files(tmp_path):
     from tests.test_vision import photo_of
 
     model_path = tmp_path / "cnn.pt"
-    result = cli("train", "cnn", "--dataset", "mnist", "--train-size", "2000", "--epochs", "1", "--seed", "0",
-                 "--json", "--save", str(model_path), timeout=300)  # fmt: skip
+    result = cli(
+        "train",
+        "cnn",
+        "--dataset",
+        "mnist",
+        "--train-size",
+        "2000",
+        "--epochs",
+        "1",
+        "--seed",
+        "0",
+        "--json",
+        "--save",
+        str(model_path),
+        timeout=300,
+    )
     assert result.returncode == 0, result.stderr
     out = json.loads(result.stdout)
     assert out["final"]["test_accuracy"] > 0.8 and len(out["confusion_matrix"]) == 10
@@ -107,7 +121,18 @@ def test_train_on_a_folder_of_class_folders(tmp_path):
         (tmp_path / "data" / name).mkdir(parents=True)
         for i in range(6):
             Image.new("RGB", (20, 24), (colour, colour - i, colour)).save(tmp_path / "data" / name / f"{i}.png")
-    result = cli("train", "cnn", "--dataset", f"folder:{tmp_path / 'data'}", "--image-size", "32", "--epochs", "3",
-                 "--val-split", "0", "--json")  # fmt: skip
+    result = cli(
+        "train",
+        "cnn",
+        "--dataset",
+        f"folder:{tmp_path / 'data'}",
+        "--image-size",
+        "32",
+        "--epochs",
+        "3",
+        "--val-split",
+        "0",
+        "--json",
+    )
     assert result.returncode == 0, result.stderr
     assert json.loads(result.stdout)["classes"] == ["dark", "light"]

@@ -149,11 +149,13 @@ def test_zip_bombs_are_capped_before_extraction():
     "files, message",
     [
         ({"only/1.png": small_png(1), "only/2.png": small_png(2), "only/3.png": small_png(3)}, "at least 2 classes"),
-        ({"a/1.png": small_png(1), "b/1.png": small_png(2), "b/2.png": small_png(3), "b/3.png": small_png(3)},
-         "too few in: a"),
+        (
+            {"a/1.png": small_png(1), "b/1.png": small_png(2), "b/2.png": small_png(3), "b/3.png": small_png(3)},
+            "too few in: a",
+        ),
         ({"a/1.png": b"broken", "b/1.png": b"broken"}, "at least 2 classes"),
     ],
-)  # fmt: skip
+)
 def test_too_little_to_learn_from_is_one_sentence(files, message):
     with pytest.raises(PlaygroundError, match=message):
         read_class_zip(make_zip(files))

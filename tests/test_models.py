@@ -12,7 +12,7 @@ from playground.models import create_model, get_spec, list_models, load_model, m
 @pytest.mark.parametrize("name", list_models())
 def test_every_registered_model_builds_runs_and_backpropagates(name):
     model = create_model(name)
-    x = torch.randn(4, *get_spec(name).input_shape)
+    x = get_spec(name).example_input(4)
     out = model(x)
     assert out.shape[0] == 4 and torch.isfinite(out).all()
     out.sum().backward()

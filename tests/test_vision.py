@@ -19,8 +19,15 @@ def mnist():
 @pytest.fixture(scope="module")
 def small_mnist(mnist):
     """3,000 training and 1,000 test images: enough to learn, quick to train."""
-    return ImageDataset("mnist", mnist.X_train[:3000], mnist.y_train[:3000], mnist.X_test[:1000], mnist.y_test[:1000],
-                        mnist.classes, "subset")  # fmt: skip
+    return ImageDataset(
+        "mnist",
+        mnist.X_train[:3000],
+        mnist.y_train[:3000],
+        mnist.X_test[:1000],
+        mnist.y_test[:1000],
+        mnist.classes,
+        "subset",
+    )
 
 
 def test_bundled_sets_are_real_and_complete(mnist):
@@ -116,10 +123,12 @@ def test_what_the_network_sees(trained):
 
 def test_own_classes_become_a_dataset():
     rng = np.random.default_rng(0)
-    classes = ClassImages({
-        "red": [Image.new("RGB", (40 + i, 30), (200 + i, 10, 10)) for i in range(5)],
-        "blue": [Image.fromarray(rng.integers(0, 60, (50, 50, 3), dtype=np.uint8)) for _ in range(4)],
-    })  # fmt: skip
+    classes = ClassImages(
+        {
+            "red": [Image.new("RGB", (40 + i, 30), (200 + i, 10, 10)) for i in range(5)],
+            "blue": [Image.fromarray(rng.integers(0, 60, (50, 50, 3), dtype=np.uint8)) for _ in range(4)],
+        }
+    )
     ds = clf.own_dataset(classes, size=32, seed=1)
     assert ds.classes == ("blue", "red") and ds.X_train.shape[1:] == (3, 32, 32)
     assert len(ds.X_train) + len(ds.X_test) == 9 and set(ds.y_test.tolist()) == {0, 1}

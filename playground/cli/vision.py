@@ -48,10 +48,19 @@ def load_dataset(spec: str, image_size: int, seed: int) -> ImageDataset:
 
 
 def train_command(args: argparse.Namespace) -> None:
-    config = ImageTrainConfig(dataset=args.dataset, epochs=args.epochs, batch_size=args.batch_size, lr=args.lr,
-                              optimizer=args.optimizer, schedule=args.schedule, augment=args.augment,
-                              val_split=args.val_split, train_size=args.train_size, seed=args.seed,
-                              device=args.device)  # fmt: skip
+    config = ImageTrainConfig(
+        dataset=args.dataset,
+        epochs=args.epochs,
+        batch_size=args.batch_size,
+        lr=args.lr,
+        optimizer=args.optimizer,
+        schedule=args.schedule,
+        augment=args.augment,
+        val_split=args.val_split,
+        train_size=args.train_size,
+        seed=args.seed,
+        device=args.device,
+    )
     dataset = load_dataset(args.dataset, args.image_size, args.seed)
     prepared = prepare(dataset, config)
     model = build_model(prepared.meta, config.seed)

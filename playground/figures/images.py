@@ -80,8 +80,9 @@ def confusion_figure(confusion: np.ndarray, classes: Sequence[str], height: int 
     return fig
 
 
-def bar_figure(labels: Sequence[str], values: Sequence[float], title: str, height: int = 300,
-               percent: bool = True) -> go.Figure:  # fmt: skip
+def bar_figure(
+    labels: Sequence[str], values: Sequence[float], title: str, height: int = 300, percent: bool = True
+) -> go.Figure:
     """Horizontal bars, first label at the top."""
     fig = go.Figure(
         go.Bar(

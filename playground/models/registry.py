@@ -10,6 +10,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass
 
+import torch
 from torch import nn
 
 from playground.errors import PlaygroundError
@@ -24,12 +25,21 @@ class ModelSpec:
     factory: Callable[..., nn.Module]
     description: str
     input_shape: tuple[int, ...]  # of one default example, without the batch dimension
+    integer_input: bool = False  # token ids rather than real values
+
+    def example_input(self, batch: int = 1) -> torch.Tensor:
+        """A batch of inputs the default model accepts (random ids for text models)."""
+        if self.integer_input:
+            return torch.randint(1, 20, (batch, *self.input_shape))
+        return torch.randn(batch, *self.input_shape)
 
 
 _REGISTRY: dict[str, ModelSpec] = {}
 
 
-def register_model(name: str, task: str, input_shape: tuple[int, ...], description: str = ""):
+def register_model(
+    name: str, task: str, input_shape: tuple[int, ...], description: str = "", integer_input: bool = False
+):
     """Decorator: register ``factory(**kwargs) -> nn.Module`` under ``name``."""
     if task not in TASKS:
         raise ValueError(f"task must be one of {TASKS}, not {task!r}")
@@ -38,7 +48,7 @@ def register_model(name: str, task: str, input_shape: tuple[int, ...], descripti
         if name in _REGISTRY:
             raise ValueError(f"model {name!r} is registered twice")
         doc = description or (factory.__doc__ or "").strip().splitlines()[0]
-        _REGISTRY[name] = ModelSpec(name, task, factory, doc, tuple(input_shape))
+        _REGISTRY[name] = ModelSpec(name, task, factory, doc, tuple(input_shape), integer_input)
         return factory
 
     return decorator

@@ -40,8 +40,15 @@ class ImageTrainConfig:
     device: str | None = None
 
     def train_config(self) -> TrainConfig:
-        return TrainConfig(epochs=self.epochs, batch_size=self.batch_size, lr=self.lr, optimizer=self.optimizer,
-                           schedule=self.schedule, seed=self.seed, device=self.device)  # fmt: skip
+        return TrainConfig(
+            epochs=self.epochs,
+            batch_size=self.batch_size,
+            lr=self.lr,
+            optimizer=self.optimizer,
+            schedule=self.schedule,
+            seed=self.seed,
+            device=self.device,
+        )
 
 
 @dataclass
@@ -143,8 +150,11 @@ class Evaluation:
     mistakes: list[int]  # test indices of wrong predictions, most confident first
 
     def as_dict(self) -> dict:
-        return {"accuracy": self.accuracy, "per_class_accuracy": self.per_class,
-                "confusion_matrix": self.confusion.tolist()}  # fmt: skip
+        return {
+            "accuracy": self.accuracy,
+            "per_class_accuracy": self.per_class,
+            "confusion_matrix": self.confusion.tolist(),
+        }
 
 
 def evaluate(model: nn.Module, prepared: Prepared) -> Evaluation:
@@ -247,5 +257,6 @@ def own_dataset(classes: ClassImages, size: int = 64, test_share: float = 0.2, s
         return torch.from_numpy(np.stack(xs)).permute(0, 3, 1, 2).contiguous()
 
     source = f"your {len(names)} classes: {len(train_x)} training and {len(test_x)} test images"
-    return ImageDataset("own", stack(train_x), torch.tensor(train_y), stack(test_x), torch.tensor(test_y),
-                        tuple(names), source)  # fmt: skip
+    return ImageDataset(
+        "own", stack(train_x), torch.tensor(train_y), stack(test_x), torch.tensor(test_y), tuple(names), source
+    )

@@ -1,0 +1,112 @@
+"""The sentiment page's subcommand: train a recurrent classifier, or predict with a saved one."""
+
+from __future__ import annotations
+
+import argparse
+import dataclasses
+from pathlib import Path
+
+from playground.cli.common import ProgressPrinter, add_training_args, emit
+from playground.errors import PlaygroundError
+from playground.models import load_model, save_model
+from playground.text import classifier as tc
+from playground.text.data import load_dataset, read_csv
+
+DEFAULTS = tc.TextTrainConfig()
+
+
+def add_parsers(subparsers) -> None:
+    p = subparsers.add_parser("sentiment", help="train an RNN sentiment classifier, or predict with one (--load)")
+    p.add_argument("--dataset", default=DEFAULTS.dataset, help="en-movies, zh-reviews, toy or csv:PATH")
+    p.add_argument("--model", choices=["rnn", "lstm", "gru"], default=DEFAULTS.cell)
+    p.add_argument("--bidirectional", action="store_true")
+    p.add_argument("--tokens", choices=["auto", "en", "zh-char", "zh-word"], default=DEFAULTS.mode)
+    p.add_argument(
+        "--num-words", type=int, default=DEFAULTS.num_words, help="vocabulary size (0: chosen from the data)"
+    )
+    p.add_argument("--maxlen", type=int, default=DEFAULTS.maxlen, help="tokens per text (0: from the length histogram)")
+    p.add_argument("--padding", choices=["pre", "post"], default=DEFAULTS.padding)
+    p.add_argument("--embed-dim", type=int, default=DEFAULTS.embed_dim)
+    p.add_argument("--hidden", type=int, default=DEFAULTS.hidden)
+    p.add_argument("--layers", type=int, default=DEFAULTS.layers)
+    p.add_argument("--dropout", type=float, default=DEFAULTS.dropout)
+    p.add_argument("--lr", type=float, default=DEFAULTS.lr)
+    p.add_argument("--batch-size", type=int, default=DEFAULTS.batch_size)
+    p.add_argument("--load", metavar="PATH", default=None, help="a saved sentiment model, to use with --predict")
+    p.add_argument("--predict", metavar="TEXT", default=None, help="a sentence to classify")
+    add_training_args(p, epochs=0)
+    p.set_defaults(func=sentiment)
+
+
+def sentiment(args: argparse.Namespace) -> None:
+    if args.predict is not None:
+        return predict(args)
+    if args.load:
+        raise PlaygroundError('--load needs --predict "some text".')
+    if args.dataset.startswith("csv:"):
+        path = Path(args.dataset.removeprefix("csv:"))
+        if not path.is_file():
+            raise PlaygroundError(f"There is no CSV file at '{path}'.")
+        dataset = read_csv(path.read_bytes())
+    else:
+        dataset = load_dataset(args.dataset)
+    config = tc.TextTrainConfig(
+        dataset=args.dataset,
+        mode=args.tokens,
+        num_words=args.num_words,
+        maxlen=args.maxlen,
+        padding=args.padding,
+        cell=args.model,
+        bidirectional=args.bidirectional,
+        embed_dim=args.embed_dim,
+        hidden=args.hidden,
+        layers=args.layers,
+        dropout=args.dropout,
+        epochs=args.epochs,
+        batch_size=args.batch_size,
+        lr=args.lr,
+        seed=args.seed,
+        device=args.device,
+    )
+    prepared = tc.prepare(dataset, config)
+    model = tc.build_model(prepared, config)
+    history = tc.train(model, prepared, config, [] if args.json else [ProgressPrinter()])
+    evaluation, baseline = tc.evaluate(model, prepared), tc.evaluate(tc.train_baseline(prepared, config), prepared)
+    if args.save:
+        save_model(model, args.save, prepared.meta)
+    hist = history.as_dict()
+    result = {
+        "config": dataclasses.asdict(config),
+        "data": dataset.source,
+        "maxlen": prepared.maxlen,
+        "vocab_size": prepared.tokenizer.vocab_size,
+        "parameters": sum(p.numel() for p in model.parameters()),
+        "history": hist["epochs"],
+        "final": {"test_" + k: v for k, v in evaluation.as_dict().items()},
+        "baseline_bag_of_words": {"test_" + k: v for k, v in baseline.as_dict().items()},
+        "seconds": hist["seconds"],
+        "samples_per_s": hist["samples_per_s"],
+    }
+    text = (
+        f"{dataset.source}\n{config.cell.upper()} test accuracy {evaluation.accuracy:.4f} (F1 {evaluation.f1:.3f}); "
+        f"bag-of-words baseline {baseline.accuracy:.4f}"
+    )
+    emit(result, args.json, text)
+
+
+def predict(args: argparse.Namespace) -> None:
+    if not args.load:
+        raise PlaygroundError("--predict needs --load PATH, a model saved with --save.")
+    model, meta = load_model(args.load)
+    if meta.get("task") != "text":
+        raise PlaygroundError("This model file is not a sentiment classifier.")
+    explanation = tc.explain(model, meta, args.predict)
+    result = {
+        "prob_positive": explanation.probability,
+        "label": meta["label_names"][int(explanation.probability > 0.5)],
+        "tokens": explanation.tokens,
+        "unknown": explanation.unknown,
+        "contributions": explanation.contributions,
+        "truncated_tokens": explanation.truncated,
+    }
+    emit(result, args.json, f"{result['label']} (probability of positive {explanation.probability:.1%})")

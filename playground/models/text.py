@@ -1,0 +1,102 @@
+"""Recurrent text classifiers (the course's Embedding → SimpleRNN → Dense) and a bag-of-words baseline.
+
+Inputs are padded id sequences (B, T) with 0 as padding, pre- or post-padded:
+the recurrent model packs the real tokens, so padding never changes a prediction.
+"""
+
+from __future__ import annotations
+
+import torch
+from torch import nn
+from torch.nn.utils.rnn import pack_padded_sequence
+
+from playground.errors import PlaygroundError
+from playground.models.registry import register_model
+
+CELLS = {"rnn": nn.RNN, "lstm": nn.LSTM, "gru": nn.GRU}
+
+
+def left_align(ids: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
+    """Move each row's tokens to the front (keeping their order); returns (ids, lengths ≥ 1)."""
+    order = torch.argsort((ids == 0).to(torch.int8), dim=1, stable=True)
+    aligned = ids.gather(1, order)
+    lengths = (ids != 0).sum(1).clamp_min(1)  # an empty text is read as one padding token
+    return aligned, lengths
+
+
+class RecurrentClassifier(nn.Module):
+    def __init__(
+        self, vocab_size: int, embed_dim: int, hidden: int, cell: str, layers: int, bidirectional: bool, dropout: float
+    ):
+        super().__init__()
+        if cell not in CELLS:
+            raise PlaygroundError(f"Unknown recurrent cell '{cell}'; choose rnn, lstm or gru.")
+        if min(vocab_size, embed_dim, hidden, layers) < 1 or not 0 <= dropout < 1:
+            raise PlaygroundError("Sizes must be at least 1 and dropout between 0 and 1.")
+        self.embedding = nn.Embedding(vocab_size, embed_dim, padding_idx=0)
+        self.rnn = CELLS[cell](
+            embed_dim,
+            hidden,
+            num_layers=layers,
+            batch_first=True,
+            bidirectional=bidirectional,
+            dropout=dropout if layers > 1 else 0.0,
+        )
+        self.dropout = nn.Dropout(dropout)
+        self.head = nn.Linear(hidden * (2 if bidirectional else 1), 1)
+        self.bidirectional = bidirectional
+
+    def forward(self, ids: torch.Tensor) -> torch.Tensor:  # (B, T) -> (B,) logits
+        aligned, lengths = left_align(ids)
+        packed = pack_padded_sequence(self.embedding(aligned), lengths.cpu(), batch_first=True, enforce_sorted=False)
+        _, state = self.rnn(packed)
+        h = state[0] if isinstance(state, tuple) else state  # LSTM returns (h, c); (layers·dirs, B, H)
+        last = torch.cat([h[-2], h[-1]], dim=1) if self.bidirectional else h[-1]  # (B, H·dirs)
+        return self.head(self.dropout(last)).squeeze(1)
+
+
+@register_model(
+    "text-rnn",
+    task="text",
+    input_shape=(5,),
+    integer_input=True,
+    description="Embedding → recurrent layer (RNN / LSTM / GRU) → Dense(1)",
+)
+def text_rnn(
+    vocab_size: int = 1000,
+    embed_dim: int = 64,
+    hidden: int = 64,
+    cell: str = "rnn",
+    layers: int = 1,
+    bidirectional: bool = False,
+    dropout: float = 0.0,
+) -> RecurrentClassifier:
+    return RecurrentClassifier(
+        int(vocab_size), int(embed_dim), int(hidden), cell, int(layers), bool(bidirectional), float(dropout)
+    )
+
+
+class BagOfWords(nn.Module):
+    """Logistic regression on which vocabulary words occur in the text (order ignored)."""
+
+    def __init__(self, vocab_size: int):
+        super().__init__()
+        self.vocab_size = vocab_size
+        self.linear = nn.Linear(vocab_size, 1)
+
+    def forward(self, ids: torch.Tensor) -> torch.Tensor:  # (B, T) -> (B,) logits
+        present = torch.zeros(len(ids), self.vocab_size, device=ids.device)
+        present.scatter_(1, ids, 1.0)
+        present[:, 0] = 0  # padding is not a word
+        return self.linear(present).squeeze(1)
+
+
+@register_model(
+    "bow-logreg",
+    task="text",
+    input_shape=(5,),
+    integer_input=True,
+    description="Bag-of-words logistic regression (the baseline)",
+)
+def bow_logreg(vocab_size: int = 1000) -> BagOfWords:
+    return BagOfWords(int(vocab_size))

@@ -1,0 +1,1 @@
+"""Text classification: Keras-style tokenizing and padding, recurrent models, a bag-of-words baseline."""

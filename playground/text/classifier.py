@@ -1,0 +1,261 @@
+"""Sentiment classification end to end: split, tokenize, pad, train the RNN and the baseline, explain."""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Sequence
+from dataclasses import asdict, dataclass
+
+import numpy as np
+import torch
+from torch import nn
+
+from playground.errors import PlaygroundError
+from playground.models import create_model
+from playground.text.data import TextDataset
+from playground.text.tokenizer import Tokenizer, pad_sequences, suggest_maxlen
+from playground.training import Callback, History, TensorData, TrainConfig, fit, seed_everything
+
+MAX_TEXT_CHARS = 20_000  # longer input is cut before tokenizing; the model reads at most maxlen tokens anyway
+
+
+@dataclass(frozen=True)
+class TextTrainConfig:
+    """The sentiment page's settings; 0 means "choose from the data" for maxlen and epochs."""
+
+    dataset: str = "en-movies"
+    mode: str = "auto"  # en, zh-char, zh-word; auto: en for English, zh-char for Chinese
+    num_words: int = 0  # 0: the course's 1000 for the toy set, 10,000 for real corpora
+    maxlen: int = 0
+    padding: str = "pre"
+    truncating: str = "pre"
+    cell: str = "gru"
+    bidirectional: bool = False
+    embed_dim: int = 64
+    hidden: int = 64
+    layers: int = 1
+    dropout: float = 0.4
+    epochs: int = 0
+    batch_size: int = 64
+    lr: float = 0.003
+    test_split: float = 0.2
+    val_split: float = 0.1
+    seed: int = 0
+    device: str | None = None
+
+    def resolved_mode(self, language: str) -> str:
+        return self.mode if self.mode != "auto" else ("en" if language == "en" else "zh-char")
+
+    def resolved_num_words(self, n_texts: int) -> int:
+        return self.num_words or (1000 if n_texts < 50 else 10_000)
+
+    def resolved_epochs(self, n_train: int, language: str = "en") -> int:
+        if self.epochs:
+            return self.epochs
+        if n_train < 50:
+            return 300  # the toy set needs many passes over its three sentences
+        return 6 if language == "en" else 4  # Chinese reviews are five times longer: fewer, slower epochs
+
+
+@dataclass
+class PreparedText:
+    tokenizer: Tokenizer
+    maxlen: int
+    X_train: torch.Tensor  # (N, maxlen) int64
+    y_train: torch.Tensor  # (N,) float
+    X_val: torch.Tensor | None
+    y_val: torch.Tensor | None
+    X_test: torch.Tensor
+    y_test: torch.Tensor
+    texts_test: list[str]
+    train_lengths: list[int]
+    meta: dict
+
+    def encode(self, texts: Sequence[str]) -> torch.Tensor:
+        return torch.from_numpy(
+            pad_sequences(
+                [self.tokenizer.encode(t[:MAX_TEXT_CHARS])[1] for t in texts],
+                self.maxlen,
+                self.meta["padding"],
+                self.meta["truncating"],
+            )
+        )
+
+
+def prepare(dataset: TextDataset, config: TextTrainConfig) -> PreparedText:
+    """Seeded split (test, then validation), a tokenizer fitted on the training texts only, padding."""
+    if not 0 <= config.test_split <= 0.5 or not 0 <= config.val_split <= 0.5:
+        raise PlaygroundError("The test and validation shares must each be between 0% and 50%.")
+    n = len(dataset.texts)
+    order = np.random.default_rng(config.seed).permutation(n)
+    if dataset.name == "toy":  # three sentences: train and test on all of them, as the course does
+        train_idx, val_idx, test_idx = order, order[:0], order
+    else:
+        n_test = int(round(n * config.test_split))
+        n_val = int(round((n - n_test) * config.val_split))
+        test_idx, val_idx, train_idx = order[:n_test], order[n_test : n_test + n_val], order[n_test + n_val :]
+    if len(train_idx) < 2 or len(set(dataset.labels[train_idx])) < 2:
+        raise PlaygroundError("The training part needs texts of both labels.")
+    mode = config.resolved_mode(dataset.language)
+    train_texts = [dataset.texts[i][:MAX_TEXT_CHARS] for i in train_idx]
+    tokenizer = Tokenizer(mode, config.resolved_num_words(n)).fit(train_texts)
+    train_ids = [tokenizer.encode(t)[1] for t in train_texts]
+    lengths = [len(s) for s in train_ids]
+    maxlen = config.maxlen or (5 if dataset.name == "toy" else suggest_maxlen(lengths))  # the course used 5
+    meta = {
+        "task": "text",
+        "dataset": dataset.name,
+        "language": dataset.language,
+        "label_names": list(dataset.label_names),
+        "maxlen": maxlen,
+        "padding": config.padding,
+        "truncating": config.truncating,
+        "tokenizer": tokenizer.to_meta(),
+        "config": asdict(config),
+    }
+
+    def tensors(idx):
+        texts = [dataset.texts[i][:MAX_TEXT_CHARS] for i in idx]
+        X = pad_sequences([tokenizer.encode(t)[1] for t in texts], maxlen, config.padding, config.truncating)
+        return torch.from_numpy(X), torch.as_tensor(dataset.labels[idx], dtype=torch.float32)
+
+    X_train = torch.from_numpy(pad_sequences(train_ids, maxlen, config.padding, config.truncating))
+    y_train = torch.as_tensor(dataset.labels[train_idx], dtype=torch.float32)
+    X_val, y_val = tensors(val_idx) if len(val_idx) else (None, None)
+    X_test, y_test = tensors(test_idx)
+    return PreparedText(
+        tokenizer,
+        maxlen,
+        X_train,
+        y_train,
+        X_val,
+        y_val,
+        X_test,
+        y_test,
+        [dataset.texts[i] for i in test_idx],
+        lengths,
+        meta,
+    )
+
+
+def build_model(prepared: PreparedText, config: TextTrainConfig) -> nn.Module:
+    seed_everything(config.seed)
+    return create_model(
+        "text-rnn",
+        vocab_size=prepared.tokenizer.vocab_size,
+        embed_dim=config.embed_dim,
+        hidden=config.hidden,
+        cell=config.cell,
+        layers=config.layers,
+        bidirectional=config.bidirectional,
+        dropout=config.dropout,
+    )
+
+
+def train(
+    model: nn.Module,
+    prepared: PreparedText,
+    config: TextTrainConfig,
+    callbacks: Sequence[Callback] = (),
+    stop: threading.Event | None = None,
+) -> History:
+    data = TensorData(prepared.X_train, prepared.y_train, prepared.X_val, prepared.y_val)
+    train_config = TrainConfig(
+        epochs=config.resolved_epochs(len(prepared.X_train), prepared.meta["language"]),
+        batch_size=config.batch_size,
+        lr=config.lr,
+        loss="bce",
+        seed=config.seed,
+        device=config.device,
+        grad_clip=5.0,
+    )
+    history = fit(model, data, train_config, callbacks, stop)
+    if data.has_val:
+        history.restore_best(model)  # early stopping: keep the epoch with the lowest validation loss
+    return history
+
+
+def train_baseline(prepared: PreparedText, config: TextTrainConfig) -> nn.Module:
+    """Bag-of-words logistic regression on the same split and vocabulary."""
+    seed_everything(config.seed)
+    model = create_model("bow-logreg", vocab_size=prepared.tokenizer.vocab_size)
+    data = TensorData(prepared.X_train, prepared.y_train)
+    epochs = 300 if len(prepared.X_train) < 50 else 8
+    fit(
+        model,
+        data,
+        TrainConfig(
+            epochs=epochs, batch_size=64, lr=0.01, loss="bce", weight_decay=1e-4, seed=config.seed, device=config.device
+        ),
+    )
+    return model
+
+
+@torch.no_grad()
+def probabilities(model: nn.Module, X: torch.Tensor, batch_size: int = 1024) -> np.ndarray:
+    model.eval()
+    device = next(model.parameters()).device
+    parts = [torch.sigmoid(model(X[i : i + batch_size].to(device)).float()).cpu() for i in range(0, len(X), batch_size)]
+    return torch.cat(parts).numpy() if parts else np.zeros(0)
+
+
+@dataclass(frozen=True)
+class TextEvaluation:
+    accuracy: float
+    f1: float
+    confusion: np.ndarray  # (2, 2): rows true, columns predicted
+    probabilities: np.ndarray
+    mistakes: list[int]  # test indices, most confident mistakes first
+
+    def as_dict(self) -> dict:
+        return {"accuracy": self.accuracy, "f1": self.f1, "confusion_matrix": self.confusion.tolist()}
+
+
+def evaluate(model: nn.Module, prepared: PreparedText) -> TextEvaluation:
+    probs = probabilities(model, prepared.X_test)
+    y = prepared.y_test.numpy().astype(int)
+    predicted = (probs > 0.5).astype(int)
+    confusion = np.zeros((2, 2), np.int64)
+    np.add.at(confusion, (y, predicted), 1)
+    tp, fp, fn = confusion[1, 1], confusion[0, 1], confusion[1, 0]
+    f1 = float(2 * tp / (2 * tp + fp + fn)) if tp else 0.0
+    wrong = np.nonzero(predicted != y)[0]
+    mistakes = wrong[np.argsort(-np.abs(probs[wrong] - 0.5))].tolist()
+    return TextEvaluation(float((predicted == y).mean()), f1, confusion, probs, mistakes)
+
+
+@dataclass(frozen=True)
+class Explanation:
+    probability: float  # of positive
+    tokens: list[str]  # as read by the model (after truncation)
+    ids: list[int]
+    unknown: list[str]
+    contributions: list[float]  # occlusion: p(text) − p(text with this token replaced by OOV)
+    prefix_probabilities: list[float]  # p(positive) after reading tokens 1..k
+    truncated: int  # tokens dropped because the text is longer than maxlen
+
+
+def explain(model: nn.Module, meta: dict, text: str) -> Explanation:
+    """The prediction for ``text`` with each token's contribution and the verdict token by token."""
+    if not text or not text.strip():
+        raise PlaygroundError("Type some text first.")
+    tokenizer = Tokenizer.from_meta(meta["tokenizer"])
+    tokens, ids = tokenizer.encode(text[:MAX_TEXT_CHARS])
+    if not tokens:
+        raise PlaygroundError("The text has no words or characters the tokenizer can read.")
+    maxlen, truncated = meta["maxlen"], max(0, len(tokens) - meta["maxlen"])
+    if truncated:
+        keep = slice(-maxlen, None) if meta["truncating"] == "pre" else slice(0, maxlen)
+        tokens, ids = tokens[keep], ids[keep]
+
+    def pad(seqs):
+        return torch.from_numpy(pad_sequences(seqs, maxlen, meta["padding"], meta["truncating"]))
+
+    occluded = [ids[:i] + [1] + ids[i + 1 :] for i in range(len(ids))]
+    prefixes = [ids[: k + 1] for k in range(len(ids))]
+    probs = probabilities(model, pad([ids, *occluded, *prefixes]))
+    p = float(probs[0])
+    contributions = [p - float(q) for q in probs[1 : 1 + len(ids)]]
+    return Explanation(
+        p, tokens, ids, tokenizer.unknown(tokens), contributions, [float(q) for q in probs[1 + len(ids) :]], truncated
+    )

@@ -1,0 +1,137 @@
+import numpy as np
+import pytest
+import torch
+
+from playground.errors import PlaygroundError
+from playground.models import create_model, load_model, model_bytes
+from playground.text import classifier as tc
+from playground.text.data import TextDataset, load_dataset, read_csv
+from playground.text.tokenizer import OOV, Tokenizer, pad_sequences, split
+
+
+def test_tokenizer_ranks_by_frequency_and_maps_rare_words_to_oov():
+    tok = Tokenizer("en", num_words=4).fit(["the cat sat", "the cat ran", "The dog!"])
+    # Keras: OOV is 1, then by frequency: the (3), cat (2), then sat, ran, dog, ! in order of appearance
+    assert tok.word_index == {OOV: 1, "the": 2, "cat": 3, "sat": 4, "ran": 5, "dog": 6, "!": 7}
+    assert tok.encode("The cat sat on a mat")[1] == [2, 3, 1, 1, 1, 1]  # ids ≥ num_words become OOV
+    assert tok.unknown(["the", "sat", "zebra"]) == ["sat", "zebra"]
+    assert tok.vocab_size == 4
+
+
+def test_english_splits_punctuation_and_lowercases():
+    assert split("Great film, isn't it?!", "en") == ["great", "film", ",", "isn't", "it", "?", "!"]
+
+
+def test_chinese_characters_and_words():
+    assert split("我喜欢深度学习 iPhone", "zh-char") == ["我", "喜", "欢", "深", "度", "学", "习", "iphone"]
+    words = split("我喜欢深度学习", "zh-word")
+    assert "".join(words) == "我喜欢深度学习" and len(words) < 7 and "喜欢" in words
+
+
+@pytest.mark.parametrize(
+    "padding, truncating, expected",
+    [
+        ("pre", "pre", [[0, 0, 1, 2, 3], [3, 4, 5, 6, 7]]),
+        ("post", "pre", [[1, 2, 3, 0, 0], [3, 4, 5, 6, 7]]),
+        ("pre", "post", [[0, 0, 1, 2, 3], [1, 2, 3, 4, 5]]),
+        ("post", "post", [[1, 2, 3, 0, 0], [1, 2, 3, 4, 5]]),
+    ],
+)
+def test_pad_sequences_as_keras(padding, truncating, expected):
+    out = pad_sequences([[1, 2, 3], [1, 2, 3, 4, 5, 6, 7]], maxlen=5, padding=padding, truncating=truncating)
+    assert out.tolist() == expected
+
+
+@pytest.mark.parametrize("cell", ["rnn", "lstm", "gru"])
+@pytest.mark.parametrize("bidirectional", [False, True])
+def test_padding_never_changes_a_prediction(cell, bidirectional):
+    torch.manual_seed(0)
+    model = create_model("text-rnn", vocab_size=50, cell=cell, bidirectional=bidirectional, layers=2).eval()
+    seq = [5, 9, 13, 2, 41]
+    variants = [pad_sequences([seq], n, p)[0] for n in (5, 8, 30) for p in ("pre", "post")]
+    with torch.no_grad():
+        outputs = [model(torch.from_numpy(v).unsqueeze(0)).item() for v in variants]
+        batch = model(
+            torch.from_numpy(np.stack([pad_sequences([seq], 30, "pre")[0], pad_sequences([[7, 7]], 30, "post")[0]]))
+        )
+    assert max(outputs) - min(outputs) < 1e-5
+    assert abs(batch[0].item() - outputs[0]) < 1e-5
+
+
+def test_course_model_parameter_count():
+    model = create_model("text-rnn", vocab_size=1000, embed_dim=64, hidden=64, cell="rnn")
+    assert sum(p.numel() for p in model.parameters()) == 72_385  # Keras: 72,321 (one bias vector, not two)
+
+
+def test_toy_set_is_learned_and_saved_with_its_vocabulary():
+    dataset = load_dataset("toy")
+    config = tc.TextTrainConfig(dataset="toy", cell="rnn", dropout=0.0)
+    prepared = tc.prepare(dataset, config)
+    assert prepared.maxlen == 5 and prepared.tokenizer.mode == "zh-char"
+    model = tc.build_model(prepared, config)
+    assert sum(p.numel() for p in model.parameters()) == 72_385
+    tc.train(model, prepared, config)
+    assert tc.evaluate(model, prepared).accuracy == 1.0
+    loaded, meta = load_model(model_bytes(model, prepared.meta))
+    for text in ("我喜欢深度学习", "机器学习很有趣", "一个没见过的句子"):
+        assert tc.explain(model, prepared.meta, text).probability == tc.explain(loaded, meta, text).probability
+    assert (
+        tc.explain(loaded, meta, "机器学习很有趣").probability
+        < 0.5
+        < tc.explain(loaded, meta, "我喜欢深度学习").probability
+    )
+
+
+def test_a_small_real_subset_is_learned_far_above_chance():
+    full = load_dataset("zh-reviews")
+    small = TextDataset("zh-small", full.texts[:3000], full.labels[:3000], "zh")
+    config = tc.TextTrainConfig(epochs=4, maxlen=60, seed=0)
+    prepared = tc.prepare(small, config)
+    model = tc.build_model(prepared, config)
+    tc.train(model, prepared, config)
+    rnn, bow = tc.evaluate(model, prepared), tc.evaluate(tc.train_baseline(prepared, config), prepared)
+    assert rnn.accuracy > 0.62 and bow.accuracy > 0.62  # chance is about 0.5
+    assert rnn.confusion.sum() == len(prepared.X_test)
+
+
+@pytest.fixture(scope="module")
+def toy_model():
+    dataset = load_dataset("toy")
+    config = tc.TextTrainConfig(dataset="toy", epochs=50)
+    prepared = tc.prepare(dataset, config)
+    model = tc.build_model(prepared, config)
+    tc.train(model, prepared, config)
+    return model, prepared.meta
+
+
+@pytest.mark.parametrize("text", ["", "   \n\t "])
+def test_empty_text_gets_a_clear_answer(toy_model, text):
+    with pytest.raises(PlaygroundError, match="Type some text"):
+        tc.explain(*toy_model, text)
+
+
+def test_long_emoji_and_mixed_text_get_answers(toy_model):
+    long = tc.explain(*toy_model, "学" * 100_000)
+    assert long.truncated > 0 and len(long.tokens) == 5
+    emoji = tc.explain(*toy_model, "🙂🙂 👍")
+    assert 0 <= emoji.probability <= 1 and set(emoji.unknown) == {"🙂", "👍"}
+    mixed = tc.explain(*toy_model, "我喜欢 deep learning!")
+    assert "deep" in mixed.unknown and len(mixed.prefix_probabilities) == len(mixed.tokens)
+    assert len(mixed.contributions) == len(mixed.tokens)
+
+
+def test_csv_upload_is_validated():
+    good = "text,label\n" + "\n".join(f"review number {i},{'pos' if i % 2 else 'neg'}" for i in range(30))
+    ds = read_csv(good.encode())
+    assert ds.labels.sum() == 15 and ds.label_names == ("neg", "pos") and ds.language == "en"
+    cases = [
+        (b"text,label\n" + b"\n".join(b"x,%d" % (i % 3) for i in range(30)), "exactly two values"),
+        (b"text,label\nhello,1\nbye,0\n", "at least 20"),
+        (b"only one column\nabc\n", "two columns"),
+        ("text,label\n" + "é,1\n" * 30).encode("latin-1"),
+    ]
+    for data, message in cases[:3]:
+        with pytest.raises(PlaygroundError, match=message):
+            read_csv(data)
+    with pytest.raises(PlaygroundError, match="UTF-8"):
+        read_csv(cases[3])
