@@ -134,3 +134,30 @@ def test_own_classes_become_a_dataset():
     assert len(ds.X_train) + len(ds.X_test) == 9 and set(ds.y_test.tolist()) == {0, 1}
     prepared = clf.prepare(ds, clf.ImageTrainConfig(dataset="own", val_split=0.0))
     assert prepared.meta["style"] == "photo" and prepared.meta["input"] == [3, 32, 32]
+
+
+def test_download_is_faked_at_the_project_boundary(monkeypatch, small_mnist, tmp_path):
+    from playground.data import images
+
+    monkeypatch.setenv("PLAYGROUND_DATA_DIR", str(tmp_path))
+    monkeypatch.setattr(images, "online", lambda *a, **k: False)
+    with pytest.raises(PlaygroundError, match="no internet connection"):
+        images.download("cifar10")
+    monkeypatch.setattr(images, "online", lambda *a, **k: True)
+    seen = {}
+
+    def fake_fetch(name, root):
+        seen["args"] = (name, root)
+        return small_mnist
+
+    monkeypatch.setattr(images, "fetch_torchvision", fake_fetch)
+    assert images.download("mnist") is small_mnist and seen["args"] == ("mnist", tmp_path)
+
+    def failing_fetch(name, root):
+        raise OSError("HTTP Error 503: Service Unavailable")
+
+    monkeypatch.setattr(images, "fetch_torchvision", failing_fetch)
+    with pytest.raises(PlaygroundError, match="Could not download FashionMNIST .*503"):
+        images.download("fashion-mnist")
+    with pytest.raises(PlaygroundError, match="cannot be downloaded"):
+        images.download("imagenet")
