@@ -38,6 +38,7 @@ class TextTrainConfig:
     epochs: int = 0
     batch_size: int = 64
     lr: float = 0.003
+    schedule: str = "constant"  # or "onecycle"
     test_split: float = 0.2
     val_split: float = 0.1
     seed: int = 0
@@ -164,6 +165,7 @@ def train(
         epochs=config.resolved_epochs(len(prepared.X_train), prepared.meta["language"]),
         batch_size=config.batch_size,
         lr=config.lr,
+        schedule=config.schedule,
         loss="bce",
         seed=config.seed,
         device=config.device,
