@@ -1,5 +1,6 @@
 """Sentiment analysis: text to numbers step by step, an RNN trained live beside a bag-of-words baseline, explained."""
 
+import dataclasses
 import hashlib
 
 import pandas as pd
@@ -169,13 +170,8 @@ with tab_train:
     if dataset is None:
         st.info("Choose or upload data in tab ① first.")
     else:
-        config = tc.TextTrainConfig(
-            dataset=source,
-            mode=mode,
-            num_words=int(num_words),
-            maxlen=int(maxlen),
-            padding=padding,
-            truncating=truncating,
+        config = dataclasses.replace(
+            base,
             cell=cell,
             bidirectional=bool(bidirectional),
             embed_dim=int(embed_dim),
