@@ -1,6 +1,6 @@
 """The CNN page's default run on the bundled MNIST, and a longer run: seconds of training and test accuracy.
 
-Run: python bench/cnn_mnist.py [--long-epochs 12] [--device cpu|cuda]
+Run: python bench/cnn_mnist.py [--long-epochs 10] [--device cpu|cuda]
 """
 
 from __future__ import annotations
@@ -27,7 +27,7 @@ def run(config: clf.ImageTrainConfig, dataset) -> tuple[float, float, float]:
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__)
-    parser.add_argument("--long-epochs", type=int, default=12)
+    parser.add_argument("--long-epochs", type=int, default=10)
     parser.add_argument("--device", default=None)
     args = parser.parse_args()
     device = pick_device(args.device)
