@@ -130,7 +130,9 @@ with tab_data:
         st.markdown(f"> {example[:500]}")
         st.dataframe(pd.DataFrame({"token": tokens[:40], "id": ids[:40]}).T, height=110)
         st.code(
-            f"padded to maxlen={prepared.maxlen} ({padding}-padding, {truncating}-truncating):\n{padded}", language=None
+            f"padded to maxlen={prepared.maxlen} ({padding}-padding, {truncating}-truncating):\n{padded}",
+            language=None,
+            wrap_lines=True,
         )
 
 with tab_train:
