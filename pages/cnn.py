@@ -16,7 +16,7 @@ from pages.common import (
     upload_model,
 )
 from playground.data import images as image_data
-from playground.data.decode import ClassImages, decode_image, read_class_zip
+from playground.data.decode import EXTENSIONS, ClassImages, decode_image, read_class_zip
 from playground.errors import PlaygroundError
 from playground.figures import history_figure
 from playground.figures.images import bar_figure, confusion_figure, mosaic, normalise, overlay, to_display
@@ -30,6 +30,7 @@ st.caption(
     "and a dense layer turns the summary into class scores."
 )
 
+IMAGE_TYPES = [e.lstrip(".") for e in EXTENSIONS]  # what the safe decoder accepts
 SOURCES = {
     "mnist": "MNIST digits (bundled)",
     "fashion-mnist": "Fashion-MNIST clothing (bundled)",
@@ -77,9 +78,7 @@ def _own_classes() -> ClassImages | None:
         cols = st.columns(int(count))
         for i, col in enumerate(cols):
             name = col.text_input("class name", f"class {i + 1}", key=f"cnn.own_name{i}").strip() or f"class {i + 1}"
-            files = col.file_uploader(
-                "images", type=list(image_data_types()), accept_multiple_files=True, key=f"cnn.own_files{i}"
-            )
+            files = col.file_uploader("images", type=IMAGE_TYPES, accept_multiple_files=True, key=f"cnn.own_files{i}")
             for f in files or []:
                 try:
                     classes.images.setdefault(name, []).append(decode_image(f.getvalue(), name=f.name))
@@ -93,10 +92,6 @@ def _own_classes() -> ClassImages | None:
     for line in classes.skipped[:5]:
         st.warning(f"Left out: {line}")
     return classes
-
-
-def image_data_types() -> tuple[str, ...]:
-    return ("png", "jpg", "jpeg", "webp", "gif", "bmp")
 
 
 def choose_dataset() -> image_data.ImageDataset | None:
@@ -335,7 +330,7 @@ with tab_classify:
             content, name = drawing_canvas("cnn.canvas"), "your drawing"
         else:
             picture = st.file_uploader(
-                "a picture to classify (PNG, JPEG, WebP, GIF or BMP)", type=list(image_data_types()), key="cnn.picture"
+                "a picture to classify (PNG, JPEG, WebP, GIF or BMP)", type=IMAGE_TYPES, key="cnn.picture"
             )
             content, name = (picture.getvalue(), picture.name) if picture is not None else (None, "")
         if content is not None:

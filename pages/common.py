@@ -49,12 +49,6 @@ def device_line() -> str:
     return f"Training runs on **{info.name}** ({kind}), PyTorch {info.torch_version}."
 
 
-def fail(message: str) -> None:
-    """Show one sentence and end this run of the page."""
-    st.error(message)
-    st.stop()
-
-
 def settings_from_url(cls, prefix: str):
     """The page's settings from the URL, read once per session; later reruns keep the widgets'."""
     key = f"{prefix}.url_config"
