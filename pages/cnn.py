@@ -20,7 +20,8 @@ from playground.data.decode import EXTENSIONS, ClassImages, decode_image, read_c
 from playground.errors import PlaygroundError
 from playground.figures import history_figure
 from playground.figures.images import bar_figure, confusion_figure, mosaic, normalise, overlay, to_display
-from playground.models import create_model, summarize
+from playground.models import summarize
+from playground.models.registry import create_for_input
 from playground.training.jobs import Job
 from playground.vision import classifier as clf
 
@@ -206,7 +207,7 @@ with tab_train:
         st.info("Choose or upload data in tab ① first.")
     else:
         channels, size, _ = dataset.shape
-        preview = create_model("cnn", in_channels=channels, image_size=size, num_classes=len(dataset.classes))
+        preview = create_for_input("cnn", dataset.shape, num_classes=len(dataset.classes))
         summary = summarize(preview, torch.zeros(1, channels, size, size))
         st.markdown(
             f"**The course's CNN** for {size}×{size}×{channels} images and {len(dataset.classes)} classes: "

@@ -136,3 +136,10 @@ def test_train_on_a_folder_of_class_folders(tmp_path):
     )
     assert result.returncode == 0, result.stderr
     assert json.loads(result.stdout)["classes"] == ["dark", "light"]
+
+
+def test_summary_builds_the_model_for_the_given_input():
+    out = json.loads(cli("summary", "cnn", "--input", "3,64,64", "--json").stdout)
+    assert out["total_params"] == 204_490  # the course's CNN on 64×64×3, as Keras counts it
+    out = json.loads(cli("summary", "mlp", "--input", "5", "--classes", "3", "--json").stdout)
+    assert out["total_params"] == 5 * 8 + 8 + 8 * 8 + 8 + 8 * 3 + 3

@@ -8,7 +8,8 @@ import torch
 
 from playground.cli.common import add_json_arg, emit, int_list
 from playground.device import device_info, library_versions, pick_device
-from playground.models import create_model, get_spec, list_models, summarize
+from playground.models import get_spec, list_models, summarize
+from playground.models.registry import create_for_input
 
 
 def add_parsers(subparsers) -> None:
@@ -46,12 +47,8 @@ def models(args: argparse.Namespace) -> None:
 
 
 def summary(args: argparse.Namespace) -> None:
-    kwargs = {}
-    if args.name == "mlp":
-        kwargs["in_features"] = args.input[0]
-    if args.classes is not None:
-        kwargs["num_classes"] = args.classes
-    model = create_model(args.name, **kwargs)
+    kwargs = {} if args.classes is None else {"num_classes": args.classes}
+    model = create_for_input(args.name, args.input, **kwargs)
     result = summarize(model, torch.zeros((1, *args.input)))
     lines = [f"{'layer':<20}{'type':<14}{'output shape':<20}{'params':>10}"]
     lines += [f"{r.name:<20}{r.type:<14}{str(list(r.output_shape)):<20}{r.params:>10,}" for r in result.rows]

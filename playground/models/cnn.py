@@ -42,6 +42,7 @@ class CourseCNN(nn.Module):
     "cnn",
     task="image",
     input_shape=(1, 28, 28),
+    shape_kwargs=lambda shape: {"in_channels": shape[0], "image_size": shape[1]},
     description="The course's CNN: 3 × (Conv 3×3 + MaxPool) → Dense(64) → Dense",
 )
 def cnn(

@@ -40,7 +40,13 @@ class MLP(nn.Module):
         return [m for m in self.net if isinstance(m, nn.Linear)]
 
 
-@register_model("mlp", task="tabular", input_shape=(2,), description="Fully connected network (multilayer perceptron)")
+@register_model(
+    "mlp",
+    task="tabular",
+    input_shape=(2,),
+    shape_kwargs=lambda shape: {"in_features": shape[0]},
+    description="Fully connected network (multilayer perceptron)",
+)
 def mlp(
     in_features: int = 2,
     hidden: tuple[int, ...] | list[int] = (8, 8),

@@ -26,6 +26,7 @@ class ModelSpec:
     description: str
     input_shape: tuple[int, ...]  # of one default example, without the batch dimension
     integer_input: bool = False  # token ids rather than real values
+    shape_kwargs: Callable[[tuple[int, ...]], dict] | None = None  # input shape -> constructor arguments
 
     def example_input(self, batch: int = 1) -> torch.Tensor:
         """A batch of inputs the default model accepts (random ids for text models)."""
@@ -38,7 +39,12 @@ _REGISTRY: dict[str, ModelSpec] = {}
 
 
 def register_model(
-    name: str, task: str, input_shape: tuple[int, ...], description: str = "", integer_input: bool = False
+    name: str,
+    task: str,
+    input_shape: tuple[int, ...],
+    description: str = "",
+    integer_input: bool = False,
+    shape_kwargs: Callable[[tuple[int, ...]], dict] | None = None,
 ):
     """Decorator: register ``factory(**kwargs) -> nn.Module`` under ``name``."""
     if task not in TASKS:
@@ -48,7 +54,7 @@ def register_model(
         if name in _REGISTRY:
             raise ValueError(f"model {name!r} is registered twice")
         doc = description or (factory.__doc__ or "").strip().splitlines()[0]
-        _REGISTRY[name] = ModelSpec(name, task, factory, doc, tuple(input_shape), integer_input)
+        _REGISTRY[name] = ModelSpec(name, task, factory, doc, tuple(input_shape), integer_input, shape_kwargs)
         return factory
 
     return decorator
@@ -76,6 +82,17 @@ def create_model(name: str, **kwargs) -> nn.Module:
         raise PlaygroundError(f"Model '{name}' cannot be built with these settings: {exc}.") from None
     model.playground_arch = (name, dict(kwargs))
     return model
+
+
+def create_for_input(name: str, input_shape: tuple[int, ...], **kwargs) -> nn.Module:
+    """Build ``name`` sized for inputs of ``input_shape`` (without the batch dimension)."""
+    spec = get_spec(name)
+    if spec.shape_kwargs is not None:
+        try:
+            kwargs = spec.shape_kwargs(tuple(input_shape)) | kwargs
+        except (IndexError, ValueError):
+            raise PlaygroundError(f"'{name}' cannot take inputs of shape {list(input_shape)}.") from None
+    return create_model(name, **kwargs)
 
 
 def architecture_of(model: nn.Module) -> tuple[str, dict]:

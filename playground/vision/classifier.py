@@ -16,7 +16,7 @@ from torch import nn
 from playground.data.decode import ClassImages
 from playground.data.images import ImageDataset
 from playground.errors import PlaygroundError
-from playground.models import create_model
+from playground.models.registry import create_for_input
 from playground.training import Callback, History, TensorData, TrainConfig, fit, seed_everything
 from playground.vision.preprocess import Step, preprocess
 
@@ -115,8 +115,7 @@ def prepare(dataset: ImageDataset, config: ImageTrainConfig) -> Prepared:
 
 def build_model(meta: dict, seed: int) -> nn.Module:
     seed_everything(seed)
-    channels, size, _ = meta["input"]
-    return create_model("cnn", in_channels=channels, image_size=size, num_classes=len(meta["classes"]))
+    return create_for_input("cnn", tuple(meta["input"]), num_classes=len(meta["classes"]))
 
 
 def train(
