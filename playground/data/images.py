@@ -53,8 +53,12 @@ BUNDLED_SETS = {"mnist": ("MNIST", MNIST_CLASSES), "fashion-mnist": ("Fashion-MN
 DOWNLOADABLE = {"mnist": "MNIST", "fashion-mnist": "FashionMNIST", "cifar10": "CIFAR10"}
 
 
-def _read_idx(path: Path, header: int) -> np.ndarray:
-    return np.frombuffer(lzma.decompress(path.read_bytes()), np.uint8, offset=header)
+def _read_idx(root: Path, stem: str, header: int) -> np.ndarray:
+    """The records of ``stem``.xz, or of its parts ``stem``.part1.xz, .part2.xz … in order (each a whole IDX file)."""
+    paths = [root / f"{stem}.xz"] if (root / f"{stem}.xz").exists() else sorted(root.glob(f"{stem}.part*.xz"))
+    if not paths:
+        raise PlaygroundError(f"The bundled file {stem} is missing from {root}.")
+    return np.concatenate([np.frombuffer(lzma.decompress(p.read_bytes()), np.uint8, offset=header) for p in paths])
 
 
 def load_bundled(name: str) -> ImageDataset:
@@ -65,8 +69,8 @@ def load_bundled(name: str) -> ImageDataset:
     root = BUNDLED / name
     parts = []
     for split in ("train", "t10k"):
-        X = _read_idx(root / f"{split}-images-idx3-ubyte.xz", 16).reshape(-1, 1, 28, 28)
-        y = _read_idx(root / f"{split}-labels-idx1-ubyte.xz", 8).astype(np.int64)
+        X = _read_idx(root, f"{split}-images-idx3-ubyte", 16).reshape(-1, 1, 28, 28)
+        y = _read_idx(root, f"{split}-labels-idx1-ubyte", 8).astype(np.int64)
         parts += [torch.from_numpy(X.copy()), torch.from_numpy(y)]
     source = f"{title}, bundled: {len(parts[0]):,} training and {len(parts[2]):,} test images"
     return ImageDataset(name, *parts, classes=classes, source=source)
