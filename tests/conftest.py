@@ -4,6 +4,7 @@ import pytest
 
 # Tests run on the CPU whatever the machine has, so results are comparable everywhere.
 os.environ.setdefault("PLAYGROUND_DEVICE", "cpu")
+os.environ["PLAYGROUND_OFFLINE"] = "1"  # tests never touch the network
 
 
 @pytest.fixture

@@ -1,0 +1,1 @@
+"""Time-series forecasting: data, windows, baselines, recurrent models, metrics and backtests."""

@@ -1,0 +1,284 @@
+"""Time series to forecast: bundled real series, a synthetic teaching series, and CSV files.
+
+Every source becomes a ``Series``: dates (sorted, unique) and float values with no gaps.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+
+from playground.errors import PlaygroundError
+
+BUNDLED_DIR = Path(__file__).resolve().parent.parent / "data" / "bundled" / "series"
+MAX_CSV_BYTES = 20 * 1024 * 1024
+MAX_ROWS = 200_000
+FILL_METHODS = ("refuse", "ffill", "interpolate")
+
+
+@dataclass
+class Series:
+    name: str
+    dates: pd.DatetimeIndex
+    values: np.ndarray  # float64, same length as dates, finite
+    source: str  # one line on where it came from
+    unit: str = ""
+    season: int = 0  # a natural season length in steps (12 for monthly data), 0 when none
+    ohlc: pd.DataFrame | None = None  # Open/High/Low/Close/Volume for tickers, indexed like dates
+    notes: list[str] = field(default_factory=list)  # what was done to the data on the way in
+
+    def __post_init__(self) -> None:
+        self.values = np.asarray(self.values, dtype=np.float64)
+        if len(self.dates) != len(self.values):
+            raise PlaygroundError("The dates and the values have different lengths.")
+
+    def __len__(self) -> int:
+        return len(self.values)
+
+    @property
+    def frequency(self) -> str:
+        """'daily', 'weekly', 'monthly', 'yearly' or 'irregular', read off the median step."""
+        if len(self.dates) < 3:
+            return "irregular"
+        days = float(np.median(np.diff(self.dates.values).astype("timedelta64[s]").astype(np.float64))) / 86400
+        for name, low, high in (("daily", 0.9, 1.1), ("business-daily", 1.1, 1.6), ("weekly", 6, 8)):
+            if low <= days <= high:
+                return name
+        if 27 <= days <= 32:
+            return "monthly"
+        if 360 <= days <= 370:
+            return "yearly"
+        return "irregular"
+
+    def future_dates(self, steps: int) -> pd.DatetimeIndex:
+        """``steps`` dates after the last one, at the series' median spacing."""
+        step = pd.Timedelta(np.median(np.diff(self.dates.values))) if len(self.dates) > 1 else pd.Timedelta(days=1)
+        if self.frequency == "monthly":
+            return pd.date_range(self.dates[-1], periods=steps + 1, freq="MS" if self.dates[-1].day == 1 else "ME")[1:]
+        if self.frequency == "business-daily":
+            return pd.bdate_range(self.dates[-1], periods=steps + 1)[1:]
+        return pd.DatetimeIndex([self.dates[-1] + step * (i + 1) for i in range(steps)])
+
+
+# ---- bundled series ---------------------------------------------------------------------------
+
+STOCKS = ("MSFT", "AMZN", "IBM", "AAPL", "GOOG")
+WEATHER_COLUMNS = ("temp_max", "temp_min", "precipitation", "wind")
+BUNDLED = {
+    **{s.lower(): f"{s} monthly share price, 2000–2010" for s in STOCKS},
+    "seattle-weather": "Seattle daily weather, 2012–2015",
+    "co2": "Mauna Loa weekly CO₂, 1958–2001",
+    "sunspots": "Yearly sunspot activity, 1700–2008",
+    "sine": "Synthetic: sine + trend + noise",
+}
+
+
+def load_bundled(name: str, column: str | None = None) -> Series:
+    """A series committed to the repository (see playground/data/bundled/README.md), or the synthetic one."""
+    if name in {s.lower() for s in STOCKS}:
+        table = pd.read_csv(BUNDLED_DIR / "vega_stocks_monthly.csv")
+        rows = table[table.symbol == name.upper()]
+        dates = pd.DatetimeIndex(pd.to_datetime(rows.date, format="%b %d %Y"))
+        return Series(
+            name,
+            dates,
+            rows.price.to_numpy(),
+            f"{name.upper()} monthly closing price in USD, vega_datasets (BSD-3)",
+            "USD",
+            season=12,
+        )
+    if name == "seattle-weather":
+        column = column or "temp_max"
+        if column not in WEATHER_COLUMNS:
+            raise PlaygroundError(f"The Seattle weather has no column '{column}'; choose {', '.join(WEATHER_COLUMNS)}.")
+        table = pd.read_csv(BUNDLED_DIR / "seattle-weather.csv")
+        units = {"temp_max": "°C", "temp_min": "°C", "precipitation": "mm", "wind": "m/s"}
+        return Series(
+            f"seattle-{column}",
+            pd.DatetimeIndex(pd.to_datetime(table.date, format="%Y/%m/%d")),
+            table[column].to_numpy(),
+            f"Seattle daily {column}, NOAA via vega_datasets (public domain)",
+            units[column],
+            season=7 if column == "wind" else 365,
+        )
+    if name == "co2":
+        table = pd.read_csv(BUNDLED_DIR / "co2.csv")
+        missing = int(table.co2.isna().sum())
+        return Series(
+            "co2",
+            pd.DatetimeIndex(pd.to_datetime(table.date.astype(str), format="%Y%m%d")),
+            table.co2.interpolate(limit_direction="both").to_numpy(),
+            "Mauna Loa weekly CO₂ in ppm, statsmodels (public domain)",
+            "ppm",
+            season=52,
+            notes=[f"{missing} missing weeks were filled by linear interpolation."],
+        )
+    if name == "sunspots":
+        table = pd.read_csv(BUNDLED_DIR / "sunspots.csv")
+        return Series(
+            "sunspots",
+            pd.DatetimeIndex(pd.to_datetime(table.YEAR.astype(int).astype(str), format="%Y")),
+            table.SUNACTIVITY.to_numpy(),
+            "Yearly sunspot activity, statsmodels (public domain)",
+            season=11,
+        )
+    if name == "sine":
+        return synthetic()
+    raise PlaygroundError(f"There is no bundled series called '{name}'; choose one of {', '.join(BUNDLED)}.")
+
+
+def synthetic(
+    n: int = 500, period: int = 50, amplitude: float = 1.0, trend: float = 0.002, noise: float = 0.1, seed: int = 0
+) -> Series:
+    """Sine + linear trend + Gaussian noise, one value a day: a series whose structure is known."""
+    if not 20 <= n <= MAX_ROWS:
+        raise PlaygroundError(f"The synthetic series needs between 20 and {MAX_ROWS:,} points.")
+    if period < 2 or noise < 0:
+        raise PlaygroundError("The period must be at least 2 steps and the noise cannot be negative.")
+    t = np.arange(n)
+    rng = np.random.default_rng(seed)
+    values = amplitude * np.sin(2 * np.pi * t / period) + trend * t + rng.normal(0, noise, n)
+    return Series(
+        "sine",
+        pd.date_range("2020-01-01", periods=n, freq="D"),
+        values,
+        f"sin(2πt/{period})·{amplitude:g} + {trend:g}·t + N(0, {noise:g}²), seed {seed}",
+        season=period,
+    )
+
+
+# ---- CSV files --------------------------------------------------------------------------------
+
+
+def _parse_dates(column: pd.Series) -> pd.Series:
+    text = column.astype(str).str.strip()
+    if text.str.fullmatch(r"\d{8}").all():  # YYYYMMDD
+        return pd.to_datetime(text, format="%Y%m%d", errors="coerce")
+    if text.str.fullmatch(r"\d{4}").all():  # years
+        return pd.to_datetime(text, format="%Y", errors="coerce")
+    parsed = pd.to_datetime(text, format="mixed", errors="coerce", utc=True)
+    return parsed.dt.tz_convert(None)
+
+
+def _date_like(column: pd.Series) -> bool:
+    if pd.api.types.is_float_dtype(column):
+        return False
+    sample = column.dropna().head(200)
+    if sample.empty:
+        return False
+    if pd.api.types.is_integer_dtype(sample) and not sample.astype(str).str.fullmatch(r"\d{4}|\d{8}").all():
+        return False
+    return _parse_dates(sample).notna().mean() >= 0.9
+
+
+def detect_columns(table: pd.DataFrame) -> tuple[list[str], list[str]]:
+    """(columns that look like dates, numeric columns that are not dates)."""
+    dates = [c for c in table.columns if _date_like(table[c])]
+    numeric = [
+        c
+        for c in table.columns
+        if c not in dates and pd.to_numeric(table[c], errors="coerce").notna().mean() >= 0.5 and table[c].notna().any()
+    ]
+    return dates, numeric
+
+
+def read_table(data: bytes) -> pd.DataFrame:
+    """The CSV as a table of strings and numbers, or one sentence on why it cannot be read."""
+    if not data.strip():
+        raise PlaygroundError("The CSV file is empty.")
+    if len(data) > MAX_CSV_BYTES:
+        raise PlaygroundError(f"The CSV file is larger than {MAX_CSV_BYTES // 2**20} MB.")
+    try:
+        text = data.decode("utf-8-sig")
+    except UnicodeDecodeError:
+        raise PlaygroundError("The CSV file is not UTF-8 text.") from None
+    try:
+        table = pd.read_csv(io.StringIO(text), sep=None, engine="python", nrows=MAX_ROWS + 1)
+    except (pd.errors.ParserError, pd.errors.EmptyDataError, ValueError, csv.Error) as exc:
+        raise PlaygroundError(f"The file could not be read as CSV ({str(exc).splitlines()[0]}).") from None
+    if len(table) > MAX_ROWS:
+        raise PlaygroundError(f"The CSV has more than {MAX_ROWS:,} rows.")
+    if table.shape[1] < 2:
+        raise PlaygroundError("The CSV needs at least two columns: a date and a value.")
+    table.columns = [str(c).strip() for c in table.columns]
+    return table
+
+
+def series_from_table(
+    table: pd.DataFrame, date_col: str | None = None, value_col: str | None = None, fill: str = "refuse", name: str = "csv"
+) -> Series:
+    """Validate and turn a table into a Series: parseable dates, numbers, sorted, unique, gaps filled or refused."""
+    if fill not in FILL_METHODS:
+        raise PlaygroundError(f"Missing values can be handled by {', '.join(FILL_METHODS)}, not '{fill}'.")
+    dates_found, numeric = detect_columns(table)
+    if date_col is None:
+        if not dates_found:
+            raise PlaygroundError("No column holds dates; the CSV needs a date column such as 2024-01-31.")
+        if len(dates_found) > 1:
+            raise PlaygroundError(f"Several columns hold dates ({', '.join(dates_found)}); choose the date column.")
+        date_col = dates_found[0]
+    elif date_col not in table.columns:
+        raise PlaygroundError(f"There is no column '{date_col}'; the columns are {', '.join(table.columns)}.")
+    if value_col is None:
+        candidates = [c for c in numeric if c != date_col]
+        if not candidates:
+            raise PlaygroundError("No column holds numbers to forecast.")
+        if len(candidates) > 1:
+            raise PlaygroundError(f"Several columns hold numbers ({', '.join(candidates)}); choose the value column.")
+        value_col = candidates[0]
+    elif value_col not in table.columns:
+        raise PlaygroundError(f"There is no column '{value_col}'; the columns are {', '.join(table.columns)}.")
+    if value_col == date_col:
+        raise PlaygroundError("The date column and the value column must differ.")
+
+    notes = []
+    dates = _parse_dates(table[date_col])
+    bad_dates = int(dates.isna().sum())
+    if bad_dates:
+        first = table[date_col][dates.isna()].iloc[0]
+        raise PlaygroundError(
+            f"{bad_dates} value(s) in '{date_col}' are not dates (the first is '{first}' on row {int(dates.isna().idxmax()) + 2})."
+        )
+    raw = table[value_col]
+    values = pd.to_numeric(raw, errors="coerce")
+    words = values.isna() & raw.notna() & (raw.astype(str).str.strip() != "")
+    if words.any():
+        raise PlaygroundError(
+            f"'{value_col}' holds text that is not a number ('{raw[words].iloc[0]}' on row {int(words.idxmax()) + 2})."
+        )
+    frame = pd.DataFrame({"date": dates.to_numpy(), "value": values.to_numpy(dtype=np.float64)})
+    if not frame.date.is_monotonic_increasing:
+        frame = frame.sort_values("date", kind="stable").reset_index(drop=True)
+        notes.append("The rows were not in date order; they were sorted.")
+    duplicated = frame.date.duplicated()
+    if duplicated.any():
+        raise PlaygroundError(
+            f"{int(duplicated.sum())} date(s) appear more than once (the first is {frame.date[duplicated].iloc[0].date()}); keep one row per date."
+        )
+    missing = int((~np.isfinite(frame.value)).sum())
+    if missing:
+        if fill == "refuse":
+            raise PlaygroundError(
+                f"'{value_col}' has {missing} missing value(s); fill them (forward fill or interpolation) or remove those rows."
+            )
+        frame["value"] = frame.value.where(np.isfinite(frame.value))
+        frame["value"] = frame.value.ffill().bfill() if fill == "ffill" else frame.value.interpolate(limit_direction="both")
+        notes.append(f"{missing} missing value(s) were filled ({'forward fill' if fill == 'ffill' else 'linear interpolation'}).")
+    if len(frame) < 2 or frame.value.isna().all():
+        raise PlaygroundError("The CSV has fewer than two usable rows.")
+    return Series(
+        name,
+        pd.DatetimeIndex(frame.date),
+        frame.value.to_numpy(),
+        f"your CSV: '{value_col}' by '{date_col}'",
+        notes=notes,
+    )
+
+
+def read_csv(data: bytes, date_col: str | None = None, value_col: str | None = None, fill: str = "refuse") -> Series:
+    return series_from_table(read_table(data), date_col, value_col, fill)
