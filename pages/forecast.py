@@ -21,7 +21,12 @@ st.caption(
     "Whether that beats repeating the last value is the first question to ask."
 )
 
-KINDS = {"yahoo": "Ticker (Yahoo Finance)", "dataset": "Bundled series", "csv": "Your CSV", "synthetic": "Synthetic sine"}
+KINDS = {
+    "yahoo": "Ticker (Yahoo Finance)",
+    "dataset": "Bundled series",
+    "csv": "Your CSV",
+    "synthetic": "Synthetic sine",
+}
 FALLBACK = "msft"
 url = settings_from_url(fc.ForecastConfig, "fc")
 url_kind, _, url_name = url.source.partition(":")
@@ -62,11 +67,15 @@ with tab_data:
     if kind == "yahoo":
         with st.form("fc.ticker_form", border=False):
             cols = st.columns([2, 1, 1, 1, 1])
-            ticker = cols[0].text_input("ticker", url_name if url_kind == "yahoo" and url_name else "AAPL", max_chars=30)
+            ticker = cols[0].text_input(
+                "ticker", url_name if url_kind == "yahoo" and url_name else "AAPL", max_chars=30, key="fc.ticker"
+            )
             period = cols[1].selectbox("period", yahoo.PERIODS, index=yahoo.PERIODS.index("5y"))
-            interval = cols[2].selectbox("interval", yahoo.INTERVALS, format_func={"1d": "daily", "1wk": "weekly", "1mo": "monthly"}.get)
+            interval = cols[2].selectbox(
+                "interval", yahoo.INTERVALS, format_func={"1d": "daily", "1wk": "weekly", "1mo": "monthly"}.get
+            )
             price = cols[3].selectbox("column", yahoo.COLUMNS)
-            cols[4].form_submit_button("Fetch prices", icon=":material/download:", type="primary")
+            cols[4].form_submit_button("Fetch prices", icon=":material/download:", type="primary", key="fc.fetch")
         try:
             request = (yahoo.normalise_ticker(ticker), period, interval, price)
         except PlaygroundError as exc:
@@ -89,7 +98,9 @@ with tab_data:
             key="fc.dataset",
         )
         column = (
-            cols[1].selectbox("column", sd.WEATHER_COLUMNS, key="fc.weather_column") if name == "seattle-weather" else ""
+            cols[1].selectbox("column", sd.WEATHER_COLUMNS, key="fc.weather_column")
+            if name == "seattle-weather"
+            else ""
         )
         series, source = bundled(name, column or None), f"dataset:{name}"
     elif kind == "csv":
@@ -102,7 +113,9 @@ with tab_data:
                 dates, numeric = sd.detect_columns(table)
                 cols = st.columns(3)
                 names = list(table.columns)
-                date_col = cols[0].selectbox("date column", names, index=names.index(dates[0]) if dates else 0, key="fc.date_col")
+                date_col = cols[0].selectbox(
+                    "date column", names, index=names.index(dates[0]) if dates else 0, key="fc.date_col"
+                )
                 value_choices = [c for c in names if c != date_col]
                 first_value = next((c for c in numeric if c != date_col), value_choices[0])
                 value_col = cols[1].selectbox(
@@ -148,11 +161,17 @@ with tab_windows:
         format_func={"price": "the value itself", "log-return": "log-return"}.get,
         key="fc.target",
     )
-    scaler = cols[1].selectbox("scaler", ["standard", "minmax"], index=1 if url.scaler == "minmax" else 0, key="fc.scaler")
+    scaler = cols[1].selectbox(
+        "scaler", ["standard", "minmax"], index=1 if url.scaler == "minmax" else 0, key="fc.scaler"
+    )
     lookback = cols[2].number_input("lookback", 1, 200, int(min(max(url.lookback, 1), 200)), key="fc.lookback")
     horizon = cols[3].number_input("horizon", 1, 60, int(min(max(url.horizon, 1), 60)), key="fc.horizon")
-    test_split = cols[4].slider("test share", 0.05, 0.5, float(min(max(url.test_split, 0.05), 0.5)), 0.05, key="fc.test")
-    val_split = cols[5].slider("validation share", 0.0, 0.4, float(min(max(url.val_split, 0.0), 0.4)), 0.05, key="fc.val")
+    test_split = cols[4].slider(
+        "test share", 0.05, 0.5, float(min(max(url.test_split, 0.05), 0.5)), 0.05, key="fc.test"
+    )
+    val_split = cols[5].slider(
+        "validation share", 0.0, 0.4, float(min(max(url.val_split, 0.0), 0.4)), 0.05, key="fc.val"
+    )
     base = dataclasses.replace(
         url,
         source=source,
@@ -202,19 +221,32 @@ with tab_train:
         key="fc.cell",
     )
     hidden = cols[1].select_slider(
-        "hidden size", [8, 16, 32, 50, 64, 128], value=url.hidden if url.hidden in (8, 16, 32, 50, 64, 128) else 50, key="fc.hidden"
+        "hidden size",
+        [8, 16, 32, 50, 64, 128],
+        value=url.hidden if url.hidden in (8, 16, 32, 50, 64, 128) else 50,
+        key="fc.hidden",
     )
     layers = cols[2].number_input("layers", 1, 4, int(min(max(url.layers, 1), 4)), key="fc.layers")
     dropout = cols[3].slider("dropout", 0.0, 0.5, float(min(max(url.dropout, 0.0), 0.5)), 0.05, key="fc.dropout")
     cols = st.columns(4)
     epochs = cols[0].number_input("epochs", 1, 1000, int(min(max(url.epochs, 1), 1000)), key="fc.epochs")
     lr = cols[1].select_slider(
-        "learning rate", [0.0003, 0.001, 0.003, 0.01], value=url.lr if url.lr in (0.0003, 0.001, 0.003, 0.01) else 0.003, key="fc.lr"
+        "learning rate",
+        [0.0003, 0.001, 0.003, 0.01],
+        value=url.lr if url.lr in (0.0003, 0.001, 0.003, 0.01) else 0.003,
+        key="fc.lr",
     )
-    batch = cols[2].select_slider("batch size", [8, 16, 32, 64, 128], value=url.batch_size if url.batch_size in (8, 16, 32, 64, 128) else 32, key="fc.batch")
+    batch = cols[2].select_slider(
+        "batch size",
+        [8, 16, 32, 64, 128],
+        value=url.batch_size if url.batch_size in (8, 16, 32, 64, 128) else 32,
+        key="fc.batch",
+    )
     seed = cols[3].number_input("seed", 0, 2**31 - 1, int(max(url.seed, 0)), key="fc.seed")
     cols = st.columns(3)
-    future = cols[0].number_input("forecast steps past the end", 1, 365, int(min(max(url.future, 1), 365)), key="fc.future")
+    future = cols[0].number_input(
+        "forecast steps past the end", 1, 365, int(min(max(url.future, 1), 365)), key="fc.future"
+    )
     interval = cols[1].selectbox(
         "prediction interval",
         ["residuals", "mc-dropout"],
@@ -253,7 +285,9 @@ with tab_train:
     if prepared is not None:
         preview = fc.build_model(prepared, config)
         total = sum(p.numel() for p in preview.parameters())
-        stack = " → ".join([f"{fc.CELL_NAMES[cell]}({hidden}{', return sequences' if i < layers - 1 else ''})" for i in range(layers)])
+        stack = " → ".join(
+            [f"{fc.CELL_NAMES[cell]}({hidden}{', return sequences' if i < layers - 1 else ''})" for i in range(layers)]
+        )
         st.markdown(f"**{stack} → Dense({prepared.horizon})**: **{total:,} parameters**.")
         with st.expander("Why PyTorch counts 31,051 parameters where Keras reports 30,651"):
             st.markdown(
@@ -300,7 +334,9 @@ with tab_results:
         run = st.session_state["fc.run"]
         run_prepared, run_config = run["prepared"], run["config"]
         run_series = run_prepared.series
-        (st.success if evaluation.scores["model"].mae < evaluation.scores["naive"].mae else st.warning)(evaluation.verdict)
+        (st.success if evaluation.scores["model"].mae < evaluation.scores["naive"].mae else st.warning)(
+            evaluation.verdict
+        )
         for warning in evaluation.warnings:
             st.warning(warning)
         mode = st.radio(
@@ -355,13 +391,13 @@ with tab_backtest:
     folds = st.number_input("folds", 1, 10, int(min(max(url.folds, 1), 10)), key="fc.folds")
     bt_job = st.session_state.get("fc.bt_job")
     bt_running = bt_job is not None and not bt_job.finished
-    if prepared is not None and st.button("Run backtest", icon=":material/replay:", key="fc.backtest", disabled=bt_running):
+    if prepared is not None and st.button(
+        "Run backtest", icon=":material/replay:", key="fc.backtest", disabled=bt_running
+    ):
         bt_config = dataclasses.replace(config, folds=int(folds))
 
         def bt_target(ctx, series=series, bt_config=bt_config):
-            return fc.backtest(
-                series, bt_config, lambda f, n: ctx.set_stage(f"fold {f} of {n}"), [ctx], ctx.stop
-            )
+            return fc.backtest(series, bt_config, lambda f, n: ctx.set_stage(f"fold {f} of {n}"), [ctx], ctx.stop)
 
         st.session_state["fc.bt_job"] = Job("backtest", bt_target).start()
         bt_running = True

@@ -176,3 +176,31 @@ def test_sentiment_types_a_sentence_and_sees_a_probability(server, page):
     expect(page.get_by_text(re.compile(r"probability of positive \d+\.\d%"))).to_be_visible(timeout=30_000)
     assert_no_error(page, "after typing a sentence")
     page.screenshot(path=str(ARTIFACTS / "sentiment-try.png"), full_page=True)
+
+
+def test_forecast_uploads_a_csv_and_sees_the_forecast_chart(server, page, tmp_path):
+    from playground.series.data import load_bundled
+
+    co2 = load_bundled("co2")
+    path = tmp_path / "co2.csv"
+    path.write_text("week,ppm\n" + "\n".join(f"{d.date()},{v}" for d, v in zip(co2.dates[-400:], co2.values[-400:])))
+    page.goto(f"{server.url}/forecast?fc.epochs=5&fc.target=log-return")
+    wait_ready(page)
+    expect(main(page).get_by_text(re.compile("Yahoo Finance cannot be reached"))).to_be_visible()
+    main(page).get_by_text("Your CSV", exact=True).click()
+    uploader = page.get_by_test_id("stFileUploader")
+    uploader.locator("input[type=file]").set_input_files(str(path))
+    expect(main(page).get_by_text(re.compile(r"your CSV: 'ppm' by 'week'"))).to_be_visible(timeout=30_000)
+    assert_no_error(page, "after the upload")
+    page.get_by_role("tab", name="② Windows").click()
+    page.screenshot(path=str(ARTIFACTS / "forecast-windows.png"), full_page=True)
+    page.get_by_role("tab", name="③ Model and training").click()
+    button(page, "Train").click()
+    page.get_by_text(re.compile(r"Trained 5 epoch")).wait_for(timeout=120_000)
+    page.get_by_role("tab", name="④ Forecast and verdict").click()
+    expect(main(page).get_by_text(re.compile(r"The LSTM (beats|does not beat) the naive forecast"))).to_be_visible()
+    chart = page.get_by_role("tabpanel", name="④ Forecast and verdict").locator("[data-testid='stPlotlyChart']").first
+    expect(chart).to_be_visible(timeout=30_000)
+    expect(chart.locator(".legendtext").filter(has_text="forecast")).to_have_count(1)
+    assert_no_error(page, "after training")
+    page.screenshot(path=str(ARTIFACTS / "forecast-results.png"), full_page=True)

@@ -6,11 +6,11 @@ import argparse
 import warnings
 
 from playground import __version__
-from playground.cli import backprop, core, text, vision
+from playground.cli import backprop, core, series, text, vision
 from playground.cli.common import run_safely
 
 # each module adds its subcommands with add_parsers(subparsers)
-COMMAND_MODULES = (core, backprop, vision, text)
+COMMAND_MODULES = (core, backprop, vision, series, text)
 
 
 def build_parser() -> argparse.ArgumentParser:

@@ -12,7 +12,12 @@ from playground.series.forecaster import BASELINES, Evaluation
 from playground.series.windows import Prepared
 
 MODEL_COLOUR, ACTUAL_COLOUR = "#d62728", "#444444"
-BASELINE_COLOURS = {"naive": "#7f7f7f", "seasonal_naive": "#9467bd", "moving_average": "#8c564b", "linear_ar": "#2ca02c"}
+BASELINE_COLOURS = {
+    "naive": "#7f7f7f",
+    "seasonal_naive": "#9467bd",
+    "moving_average": "#8c564b",
+    "linear_ar": "#2ca02c",
+}
 PART_COLOURS = {"train": "rgba(31,119,180,0.07)", "validation": "rgba(255,127,14,0.10)", "test": "rgba(44,160,44,0.10)"}
 
 
@@ -22,7 +27,9 @@ def series_figure(series: Series, prepared: Prepared | None = None, height: int 
         fig = make_subplots(rows=2, cols=1, shared_xaxes=True, row_heights=[0.75, 0.25], vertical_spacing=0.03)
         o = series.ohlc
         fig.add_trace(
-            go.Candlestick(x=o.index, open=o.Open, high=o.High, low=o.Low, close=o.Close, name=series.name), row=1, col=1
+            go.Candlestick(x=o.index, open=o.Open, high=o.High, low=o.Low, close=o.Close, name=series.name),
+            row=1,
+            col=1,
         )
         fig.add_trace(go.Bar(x=o.index, y=o.Volume, name="volume", marker_color="#9aa5b1"), row=2, col=1)
         fig.update_layout(xaxis_rangeslider_visible=False)
@@ -61,7 +68,10 @@ def forecast_figure(
     context = max(0, start - 3 * prepared.n_test)
     fig.add_trace(
         go.Scatter(
-            x=series.dates[context:], y=series.values[context:], name="actual", line=dict(color=ACTUAL_COLOUR, width=1.5)
+            x=series.dates[context:],
+            y=series.values[context:],
+            name="actual",
+            line=dict(color=ACTUAL_COLOUR, width=1.5),
         )
     )
     if mode == "recursive":
@@ -94,7 +104,10 @@ def forecast_figure(
     )
     fig.add_trace(
         go.Scatter(
-            x=future_x, y=[last, *evaluation.future], name="forecast", line=dict(color=MODEL_COLOUR, width=2.5, dash="dot")
+            x=future_x,
+            y=[last, *evaluation.future],
+            name="forecast",
+            line=dict(color=MODEL_COLOUR, width=2.5, dash="dot"),
         )
     )
     fig.add_vline(x=series.dates[start], line=dict(color="#2ca02c", dash="dash", width=1))
@@ -130,6 +143,10 @@ def backtest_figure(table: pd.DataFrame, height: int = 320) -> go.Figure:
     for name, rows in table.groupby("forecaster", sort=False):
         fig.add_trace(go.Bar(x=[f"fold {f}" for f in rows.fold], y=rows.MAE, name=name))
     fig.update_layout(
-        barmode="group", height=height, yaxis_title="MAE", margin=dict(l=40, r=10, t=30, b=30), legend=dict(orientation="h")
+        barmode="group",
+        height=height,
+        yaxis_title="MAE",
+        margin=dict(l=40, r=10, t=30, b=30),
+        legend=dict(orientation="h"),
     )
     return fig

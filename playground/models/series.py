@@ -23,7 +23,9 @@ class RecurrentForecaster(nn.Module):
         if min(features, hidden, layers, horizon) < 1 or not 0 <= dropout < 1:
             raise PlaygroundError("Sizes must be at least 1 and dropout between 0 and 1.")
         # Stacked layers in one module: layer k reads layer k-1's whole sequence (Keras' return_sequences=True).
-        self.rnn = CELLS[cell](features, hidden, num_layers=layers, batch_first=True, dropout=dropout if layers > 1 else 0.0)
+        self.rnn = CELLS[cell](
+            features, hidden, num_layers=layers, batch_first=True, dropout=dropout if layers > 1 else 0.0
+        )
         self.dropout = nn.Dropout(dropout)
         self.head = nn.Linear(hidden, horizon)
 

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import csv
 import io
+import re
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -165,7 +166,11 @@ def _parse_dates(column: pd.Series) -> pd.Series:
     return parsed.dt.tz_convert(None)
 
 
+DATE_NAMES = re.compile(r"date|time|day|month|year|week|period|ds", re.IGNORECASE)
+
+
 def _date_like(column: pd.Series) -> bool:
+    """Mostly parseable as dates (half is enough when the column's name says it holds dates)."""
     if pd.api.types.is_float_dtype(column):
         return False
     sample = column.dropna().head(200)
@@ -173,7 +178,8 @@ def _date_like(column: pd.Series) -> bool:
         return False
     if pd.api.types.is_integer_dtype(sample) and not sample.astype(str).str.fullmatch(r"\d{4}|\d{8}").all():
         return False
-    return _parse_dates(sample).notna().mean() >= 0.9
+    share = _parse_dates(sample).notna().mean()
+    return share >= 0.9 or (share >= 0.5 and bool(DATE_NAMES.search(str(column.name))))
 
 
 def detect_columns(table: pd.DataFrame) -> tuple[list[str], list[str]]:
@@ -198,7 +204,11 @@ def read_table(data: bytes) -> pd.DataFrame:
     except UnicodeDecodeError:
         raise PlaygroundError("The CSV file is not UTF-8 text.") from None
     try:
-        table = pd.read_csv(io.StringIO(text), sep=None, engine="python", nrows=MAX_ROWS + 1)
+        try:
+            sep = csv.Sniffer().sniff(text[:10_000], delimiters=",;\t|").delimiter
+        except csv.Error:
+            sep = ","
+        table = pd.read_csv(io.StringIO(text), sep=sep, nrows=MAX_ROWS + 1)
     except (pd.errors.ParserError, pd.errors.EmptyDataError, ValueError, csv.Error) as exc:
         raise PlaygroundError(f"The file could not be read as CSV ({str(exc).splitlines()[0]}).") from None
     if len(table) > MAX_ROWS:
@@ -210,7 +220,11 @@ def read_table(data: bytes) -> pd.DataFrame:
 
 
 def series_from_table(
-    table: pd.DataFrame, date_col: str | None = None, value_col: str | None = None, fill: str = "refuse", name: str = "csv"
+    table: pd.DataFrame,
+    date_col: str | None = None,
+    value_col: str | None = None,
+    fill: str = "refuse",
+    name: str = "csv",
 ) -> Series:
     """Validate and turn a table into a Series: parseable dates, numbers, sorted, unique, gaps filled or refused."""
     if fill not in FILL_METHODS:
@@ -267,8 +281,12 @@ def series_from_table(
                 f"'{value_col}' has {missing} missing value(s); fill them (forward fill or interpolation) or remove those rows."
             )
         frame["value"] = frame.value.where(np.isfinite(frame.value))
-        frame["value"] = frame.value.ffill().bfill() if fill == "ffill" else frame.value.interpolate(limit_direction="both")
-        notes.append(f"{missing} missing value(s) were filled ({'forward fill' if fill == 'ffill' else 'linear interpolation'}).")
+        frame["value"] = (
+            frame.value.ffill().bfill() if fill == "ffill" else frame.value.interpolate(limit_direction="both")
+        )
+        notes.append(
+            f"{missing} missing value(s) were filled ({'forward fill' if fill == 'ffill' else 'linear interpolation'})."
+        )
     if len(frame) < 2 or frame.value.isna().all():
         raise PlaygroundError("The CSV has fewer than two usable rows.")
     return Series(

@@ -78,7 +78,14 @@ class ForecastConfig:
 def prepare(series: Series, config: ForecastConfig, test_points: int | None = None) -> Prepared:
     config.validate()
     return make_windows(
-        series, config.lookback, config.horizon, config.target, config.scaler, config.test_split, config.val_split, test_points
+        series,
+        config.lookback,
+        config.horizon,
+        config.target,
+        config.scaler,
+        config.test_split,
+        config.val_split,
+        test_points,
     )
 
 
@@ -259,7 +266,9 @@ def lag_diagnosis(last: np.ndarray, y: np.ndarray, y_hat: np.ndarray) -> dict:
     }
 
 
-def _interval(model, prepared: Prepared, config: ForecastConfig, future: np.ndarray) -> tuple[np.ndarray, np.ndarray, str]:
+def _interval(
+    model, prepared: Prepared, config: ForecastConfig, future: np.ndarray
+) -> tuple[np.ndarray, np.ndarray, str]:
     steps = len(future)
     if config.interval == "mc-dropout":
         seed_everything(config.seed)
@@ -277,7 +286,9 @@ def _interval(model, prepared: Prepared, config: ForecastConfig, future: np.ndar
     for k in range(steps):
         ok = origins + k + 1 < end
         errors = prepared.values[origins[ok] + k + 1] - paths[ok, k] if ok.any() else np.array([])
-        sigma[k] = np.sqrt(np.mean(errors**2)) if len(errors) >= 5 else sigma[max(k - 1, 0)] * np.sqrt((k + 1) / max(k, 1))
+        sigma[k] = (
+            np.sqrt(np.mean(errors**2)) if len(errors) >= 5 else sigma[max(k - 1, 0)] * np.sqrt((k + 1) / max(k, 1))
+        )
     return future - 1.96 * sigma, future + 1.96 * sigma, "95% band (±1.96 σ) from the validation errors at each lead"
 
 
@@ -330,7 +341,9 @@ def judge(evaluation: Evaluation, prepared: Prepared) -> tuple[str, list[str]]:
     best = min((s.mae, key) for key, s in scores.items() if key != "model")
     change = (naive - model) / naive * 100 if naive > 0 else 0.0
     if model < naive:
-        verdict = f"The {name} beats the naive forecast: test MAE {model:.4g} against {naive:.4g} ({change:.1f}% lower)."
+        verdict = (
+            f"The {name} beats the naive forecast: test MAE {model:.4g} against {naive:.4g} ({change:.1f}% lower)."
+        )
     else:
         verdict = (
             f"The {name} does not beat the naive forecast: test MAE {model:.4g} against {naive:.4g} "

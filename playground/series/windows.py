@@ -65,7 +65,9 @@ def to_target(values: np.ndarray, target: str) -> np.ndarray:
         return values.astype(np.float64)
     if target == "log-return":
         if (values <= 0).any():
-            raise PlaygroundError("Log-returns need positive values; this series has zeros or negatives, so model the values.")
+            raise PlaygroundError(
+                "Log-returns need positive values; this series has zeros or negatives, so model the values."
+            )
         return np.diff(np.log(values))
     raise PlaygroundError(f"The target must be one of {', '.join(TARGETS)}.")
 

@@ -42,7 +42,9 @@ def fetch_prices(ticker: str, period: str | None, start: str | None, end: str | 
     try:
         import yfinance as yf  # noqa: PLC0415  (slow to import; only needed online)
     except ImportError:
-        raise PlaygroundError("yfinance is not installed, so tickers cannot be fetched (pip install yfinance).") from None
+        raise PlaygroundError(
+            "yfinance is not installed, so tickers cannot be fetched (pip install yfinance)."
+        ) from None
     kwargs = {"start": start, "end": end} if start else {"period": period}
     return yf.Ticker(ticker).history(interval=interval, auto_adjust=True, timeout=10, **kwargs)
 
@@ -117,16 +119,22 @@ def load_ticker(
 
 def _fetch(ticker, period, start, end, interval, check_online) -> pd.DataFrame:
     if not check_online(HOST):
-        raise PlaygroundError(f"Yahoo Finance cannot be reached (no network connection), so {ticker} could not be fetched.")
+        raise PlaygroundError(
+            f"Yahoo Finance cannot be reached (no network connection), so {ticker} could not be fetched."
+        )
     try:
         frame = fetch_prices(ticker, period, start, end, interval)
     except PlaygroundError:
         raise
     except Exception as exc:  # yfinance raises many kinds: rate limits, HTTP, JSON, timeouts
         if type(exc).__name__ == "YFRateLimitError":
-            raise PlaygroundError("Yahoo Finance is limiting requests right now; wait a minute and try again.") from None
+            raise PlaygroundError(
+                "Yahoo Finance is limiting requests right now; wait a minute and try again."
+            ) from None
         if type(exc).__name__ in ("YFTickerMissingError", "YFPricesMissingError", "YFTzMissingError"):
-            raise PlaygroundError(f"Yahoo Finance has no prices for {ticker}: the symbol may be unknown or delisted.") from None
+            raise PlaygroundError(
+                f"Yahoo Finance has no prices for {ticker}: the symbol may be unknown or delisted."
+            ) from None
         raise PlaygroundError(f"Yahoo Finance did not answer for {ticker} ({type(exc).__name__}).") from None
     if frame is None or len(frame) == 0:  # yfinance's answer to an unknown or delisted symbol
         raise PlaygroundError(

@@ -1,0 +1,115 @@
+"""The forecast page's subcommand: train a recurrent forecaster on a ticker, a bundled series or a CSV."""
+
+from __future__ import annotations
+
+import argparse
+import dataclasses
+from pathlib import Path
+
+import numpy as np
+
+from playground.cli.common import ProgressPrinter, add_training_args, emit
+from playground.errors import PlaygroundError
+from playground.models import save_model
+from playground.series import data as sd
+from playground.series import forecaster as fc
+from playground.series import yahoo
+
+DEFAULTS = fc.ForecastConfig()
+
+
+def add_parsers(subparsers) -> None:
+    p = subparsers.add_parser("forecast", help="forecast a series with an LSTM/GRU/RNN beside naive baselines")
+    p.add_argument(
+        "--source",
+        default="dataset:sine",
+        help=f"yahoo:TICKER, dataset:NAME ({', '.join(sd.BUNDLED)}) or csv:PATH (default dataset:sine)",
+    )
+    p.add_argument("--column", default="", help="the ticker's column (Close, Open, …) or the Seattle weather column")
+    p.add_argument("--period", default="5y", choices=yahoo.PERIODS, help="for yahoo: how far back (default 5y)")
+    p.add_argument("--interval", default="1d", choices=yahoo.INTERVALS, help="for yahoo: bar length (default 1d)")
+    p.add_argument("--date-col", default=None, help="for csv: the date column (detected when unambiguous)")
+    p.add_argument("--value-col", default=None, help="for csv: the value column (detected when unambiguous)")
+    p.add_argument("--fill", choices=sd.FILL_METHODS, default="refuse", help="for csv: missing values")
+    p.add_argument("--model", choices=list(fc.CELL_NAMES), default=DEFAULTS.cell)
+    p.add_argument("--target", choices=["price", "log-return"], default=DEFAULTS.target)
+    p.add_argument("--scaler", choices=["standard", "minmax"], default=DEFAULTS.scaler)
+    p.add_argument("--lookback", type=int, default=DEFAULTS.lookback)
+    p.add_argument("--horizon", type=int, default=DEFAULTS.horizon, help="values predicted at once (default 1)")
+    p.add_argument("--hidden", type=int, default=DEFAULTS.hidden)
+    p.add_argument("--layers", type=int, default=DEFAULTS.layers)
+    p.add_argument("--dropout", type=float, default=DEFAULTS.dropout)
+    p.add_argument("--lr", type=float, default=DEFAULTS.lr)
+    p.add_argument("--batch-size", type=int, default=DEFAULTS.batch_size)
+    p.add_argument("--season", type=int, default=DEFAULTS.season, help="seasonal-naive period (-1: the series')")
+    p.add_argument("--future", type=int, default=DEFAULTS.future, help="steps forecast past the last date")
+    p.add_argument("--interval-method", choices=["residuals", "mc-dropout"], default=DEFAULTS.interval)
+    p.add_argument("--backtest", type=int, default=0, metavar="FOLDS", help="also run a rolling-origin backtest")
+    add_training_args(p, epochs=DEFAULTS.epochs)
+    p.set_defaults(func=forecast)
+
+
+def load_source(args: argparse.Namespace) -> sd.Series:
+    kind, _, name = args.source.partition(":")
+    if kind == "yahoo":
+        return yahoo.load_ticker(name, args.period, interval=args.interval, column=args.column or "Close")
+    if kind == "dataset":
+        return sd.load_bundled(name, args.column or None)
+    if kind == "csv":
+        path = Path(name)
+        if not path.is_file():
+            raise PlaygroundError(f"There is no CSV file at '{path}'.")
+        return sd.read_csv(path.read_bytes(), args.date_col, args.value_col, args.fill)
+    raise PlaygroundError(f"'{args.source}' is not a source: use yahoo:TICKER, dataset:NAME or csv:PATH.")
+
+
+def forecast(args: argparse.Namespace) -> None:
+    series = load_source(args)
+    config = fc.ForecastConfig(
+        source=args.source,
+        column=args.column,
+        target=args.target,
+        scaler=args.scaler,
+        lookback=args.lookback,
+        horizon=args.horizon,
+        cell=args.model,
+        hidden=args.hidden,
+        layers=args.layers,
+        dropout=args.dropout,
+        epochs=args.epochs,
+        batch_size=args.batch_size,
+        lr=args.lr,
+        seed=args.seed,
+        season=args.season,
+        future=args.future,
+        interval=args.interval_method,
+        folds=max(args.backtest, 1),
+        device=args.device,
+    )
+    prepared = fc.prepare(series, config)
+    model = fc.build_model(prepared, config)
+    history = fc.train(model, prepared, config, [] if args.json else [ProgressPrinter()])
+    evaluation = fc.evaluate(model, prepared, config)
+    if args.save:
+        save_model(model, args.save, prepared.meta())
+    hist = history.as_dict()
+    result = {
+        "config": dataclasses.asdict(config),
+        "data": {"source": series.source, "points": len(series), "notes": series.notes},
+        "split": {"train": prepared.n_train, "validation": prepared.n_val, "test": prepared.n_test},
+        "model": evaluation.name,
+        "parameters": sum(p.numel() for p in model.parameters()),
+        "history": hist["epochs"],
+        "seconds": hist["seconds"],
+        **evaluation.as_dict(),
+    }
+    if args.backtest:
+        table = fc.backtest(series, config)
+        result["backtest"] = table.replace({np.nan: None}).to_dict(orient="records")
+    scores = evaluation.scores
+    lines = [series.source, f"{'forecaster':<24}{'MAE':>12}{'RMSE':>12}"]
+    for name, s in scores.items():
+        label = evaluation.name if name == "model" else fc.BASELINES[name]
+        lines.append(f"{label:<24}{s.mae:>12.4g}{s.rmse:>12.4g}")
+    lines += [evaluation.verdict, *evaluation.warnings]
+    emit(result, args.json, "\n".join(lines))

@@ -1,0 +1,68 @@
+"""The forecast page through AppTest: offline fallback, windows, training beside baselines, CSV upload, backtest."""
+
+from streamlit.testing.v1 import AppTest
+
+from tests.test_pages import APP
+
+
+def open_forecast() -> AppTest:
+    at = AppTest.from_file(APP, default_timeout=120)
+    at.run()
+    at.switch_page("pages/forecast.py").run()
+    assert not at.exception, [e.value for e in at.exception]
+    return at
+
+
+def test_offline_it_opens_on_a_bundled_series_and_says_why():
+    at = open_forecast()
+    warning = at.warning[0].value
+    assert warning.startswith("Yahoo Finance cannot be reached") and "bundled MSFT" in warning
+    assert any("MSFT monthly closing price" in c.value for c in at.caption)
+    assert any("31,051 parameters" in m.value for m in at.markdown)  # the course's LSTM(50) → LSTM(50) → Dense(1)
+    assert any("training mean and standard deviation" in c.value for c in at.code)
+
+
+def test_a_malformed_ticker_gets_one_sentence_and_the_page_keeps_working():
+    at = open_forecast()
+    at.text_input(key="fc.ticker").input("AAPL; DROP TABLE")
+    at.button(key="fc.fetch").click().run()
+    assert not at.exception
+    assert "is not a ticker symbol" in at.warning[0].value
+
+
+def test_train_on_a_bundled_series_shows_verdict_metrics_and_forecast():
+    at = open_forecast()
+    at.radio(key="fc.kind").set_value("dataset").run()
+    at.selectbox(key="fc.dataset").set_value("sunspots").run()
+    at.number_input(key="fc.epochs").set_value(5).run()
+    at.button(key="fc.train").click().run()
+    at.session_state["fc.job"].join(120)
+    at.run()
+    assert not at.exception, [e.value for e in at.exception]
+    verdicts = [a.value for a in (*at.success, *at.warning)]
+    assert any("the naive forecast" in v for v in verdicts)
+    tables = [df.value for df in at.dataframe]
+    metrics = next(t for t in tables if "forecaster" in t.columns and "MAE" in t.columns)
+    assert {"LSTM", "naive (last value)", "seasonal naive", "linear autoregression"} <= set(metrics.forecaster)
+    assert any("forecast" in t.columns and "low" in t.columns for t in tables)
+    at.radio(key="fc.mode").set_value("recursive").run()
+    assert not at.exception
+
+
+def test_csv_upload_then_backtest():
+    at = open_forecast()
+    at.radio(key="fc.kind").set_value("csv").run()
+    rows = "\n".join(f"2020-01-{d:02d},{d}" for d in range(1, 10))
+    at.file_uploader(key="fc.csv").upload("short.csv", ("date,value\n" + rows).encode(), "text/csv").run()
+    assert not at.exception
+    assert "too few" in at.error[0].value  # nine rows cannot make windows of ten
+    values = "\n".join(f"{2000 + i // 12}-{i % 12 + 1:02d}-01,{100 + i + 5 * (i % 12)}" for i in range(120))
+    at.file_uploader(key="fc.csv").upload("monthly.csv", ("month,sales\n" + values).encode(), "text/csv").run()
+    assert not at.exception and not at.error
+    at.number_input(key="fc.epochs").set_value(2).run()
+    at.number_input(key="fc.folds").set_value(2).run()
+    at.button(key="fc.backtest").click().run()
+    at.session_state["fc.bt_job"].join(120)
+    at.run()
+    assert not at.exception
+    assert any("Mean over the folds" in m.value for m in at.markdown)
