@@ -256,7 +256,8 @@ def series_from_table(
     if bad_dates:
         first = table[date_col][dates.isna()].iloc[0]
         raise PlaygroundError(
-            f"{bad_dates} value(s) in '{date_col}' are not dates (the first is '{first}' on row {int(dates.isna().idxmax()) + 2})."
+            f"{bad_dates} value(s) in '{date_col}' are not dates "
+            f"(the first is '{first}' on row {int(dates.isna().idxmax()) + 2})."
         )
     raw = table[value_col]
     values = pd.to_numeric(raw, errors="coerce")
@@ -272,13 +273,15 @@ def series_from_table(
     duplicated = frame.date.duplicated()
     if duplicated.any():
         raise PlaygroundError(
-            f"{int(duplicated.sum())} date(s) appear more than once (the first is {frame.date[duplicated].iloc[0].date()}); keep one row per date."
+            f"{int(duplicated.sum())} date(s) appear more than once "
+            f"(the first is {frame.date[duplicated].iloc[0].date()}); keep one row per date."
         )
     missing = int((~np.isfinite(frame.value)).sum())
     if missing:
         if fill == "refuse":
             raise PlaygroundError(
-                f"'{value_col}' has {missing} missing value(s); fill them (forward fill or interpolation) or remove those rows."
+                f"'{value_col}' has {missing} missing value(s); "
+                "fill them (forward fill or interpolation) or remove those rows."
             )
         frame["value"] = frame.value.where(np.isfinite(frame.value))
         frame["value"] = (

@@ -17,7 +17,7 @@ import torch
 from playground.errors import PlaygroundError
 from playground.models import create_model
 from playground.series.data import Series
-from playground.series.metrics import Scores, mae, score
+from playground.series.metrics import Scores, score
 from playground.series.windows import Prepared, make_windows, to_values
 from playground.training import Callback, History, TensorData, TrainConfig, fit, seed_everything
 
@@ -356,8 +356,9 @@ def judge(evaluation: Evaluation, prepared: Prepared) -> tuple[str, list[str]]:
     if lag["lagging"]:
         warnings.append(
             f"The {name}'s one-step forecast is mostly the series shifted by one step: it correlates "
-            f"{lag['with_previous']:.3f} with the previous values but {lag['with_actual']:.3f} with the values it forecasts, "
-            f"and its predicted moves correlate {lag['move_correlation']:.2f} with the true ones. On a chart it seems to "
+            f"{lag['with_previous']:.3f} with the previous values but {lag['with_actual']:.3f} with the values it "
+            f"forecasts, and its predicted moves correlate {lag['move_correlation']:.2f} with the true ones. "
+            "On a chart it seems to "
             "follow the series one step late; that is the naive forecast, not foresight."
         )
     if prepared.target == "price":

@@ -150,7 +150,8 @@ def make_windows(
     if n_train < need or n_test < horizon:
         raise PlaygroundError(
             f"The series has {n} points, too few for a lookback of {lookback} and a horizon of {horizon}: "
-            f"the training part ({n_train} points) needs at least {need} and the test part ({n_test}) at least {horizon}. "
+            f"the training part ({n_train} points) needs at least {need} "
+            f"and the test part ({n_test}) at least {horizon}. "
             "Use a longer period, a shorter lookback or a smaller test share."
         )
     fitted = Scaler.fit(scaler, z[: n_train - offset])  # training part only: no leakage from the future

@@ -109,7 +109,8 @@ def load_ticker(
         ticker,
         pd.DatetimeIndex(frame.index),
         values.to_numpy(),
-        f"{ticker} {column.lower()} ({'split- and dividend-adjusted, ' if column != 'Volume' else ''}{interval} bars), Yahoo Finance via yfinance",
+        f"{ticker} {column.lower()} ({'split- and dividend-adjusted, ' if column != 'Volume' else ''}{interval} bars), "
+        "Yahoo Finance via yfinance",
         "" if column == "Volume" else "price",
         season={"1d": 5, "1wk": 52, "1mo": 12}[interval],
         ohlc=frame,
@@ -138,6 +139,7 @@ def _fetch(ticker, period, start, end, interval, check_online) -> pd.DataFrame:
         raise PlaygroundError(f"Yahoo Finance did not answer for {ticker} ({type(exc).__name__}).") from None
     if frame is None or len(frame) == 0:  # yfinance's answer to an unknown or delisted symbol
         raise PlaygroundError(
-            f"Yahoo Finance returned no prices for {ticker}: the symbol may be unknown or delisted, or the period holds no trading days."
+            f"Yahoo Finance returned no prices for {ticker}: the symbol may be unknown or delisted, "
+            "or the period holds no trading days."
         )
     return _tidy(frame)
