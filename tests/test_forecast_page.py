@@ -66,3 +66,23 @@ def test_csv_upload_then_backtest():
     at.run()
     assert not at.exception
     assert any("Mean over the folds" in m.value for m in at.markdown)
+
+
+def test_online_a_ticker_is_fetched_once_and_drawn_as_candles(monkeypatch, tmp_path):
+    from playground.series import yahoo
+    from tests.test_forecast import prices
+
+    calls = []
+    monkeypatch.setenv("PLAYGROUND_DATA_DIR", str(tmp_path))
+    monkeypatch.setattr(yahoo, "online", lambda host: True)
+    monkeypatch.setattr(yahoo, "fetch_prices", lambda *args: calls.append(args) or prices(n=300))
+    at = open_forecast()
+    assert not at.warning and calls[0][0] == "AAPL"
+    assert any("AAPL close" in c.value for c in at.caption)
+    chart = at.get("plotly_chart")[0].proto.spec
+    assert '"candlestick"' in chart and '"bar"' in chart  # OHLC with volume
+    at.number_input(key="fc.epochs").set_value(3).run()
+    at.button(key="fc.train").click().run()
+    at.session_state["fc.job"].join(120)
+    at.run()
+    assert not at.exception and len(calls) == 1  # reruns reuse the fetched prices

@@ -75,7 +75,7 @@ def load_ticker(
     end: str | None = None,
     interval: str = "1d",
     column: str = "Close",
-    check_online=online,
+    check_online=None,
 ) -> Series:
     """The ticker's prices as a Series (OHLCV kept for the candlestick chart), from the cache or Yahoo."""
     ticker = normalise_ticker(text)
@@ -95,7 +95,7 @@ def load_ticker(
         notes.append(f"From the disk cache, fetched {time.ctime(path.stat().st_mtime)}.")
     else:
         try:
-            frame = _fetch(ticker, period, start, end, interval, check_online)
+            frame = _fetch(ticker, period, start, end, interval, check_online or online)
         except PlaygroundError as exc:
             if not cached:
                 raise
