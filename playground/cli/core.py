@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+from dataclasses import asdict
 
 import torch
 
@@ -10,6 +11,7 @@ from playground.cli.common import add_json_arg, emit, int_list
 from playground.device import device_info, library_versions, pick_device
 from playground.models import get_spec, list_models, summarize
 from playground.models.registry import create_for_input
+from playground.vision.architectures import stages
 
 
 def add_parsers(subparsers) -> None:
@@ -52,5 +54,11 @@ def summary(args: argparse.Namespace) -> None:
     result = summarize(model, torch.zeros((1, *args.input)))
     lines = [f"{'layer':<20}{'type':<14}{'output shape':<20}{'params':>10}"]
     lines += [f"{r.name:<20}{r.type:<14}{str(list(r.output_shape)):<20}{r.params:>10,}" for r in result.rows]
-    lines.append(f"total params: {result.total_params:,}  trainable: {result.trainable_params:,}")
-    emit({"name": args.name, "input": list(args.input)} | result.as_dict(), args.json, "\n".join(lines))
+    lines.append(
+        f"total params: {result.total_params:,}  trainable: {result.trainable_params:,}  "
+        f"multiply-adds: {result.total_macs:,}"
+    )
+    output = {"name": args.name, "input": list(args.input)} | result.as_dict()
+    if len(args.input) == 3:  # images: the feature-map size and receptive field after each stage
+        output["stages"] = [asdict(s) | {"output_shape": list(s.output_shape)} for s in stages(model, result)]
+    emit(output, args.json, "\n".join(lines))

@@ -11,6 +11,7 @@ from playground.data.decode import decode_image, read_class_folder
 from playground.data.images import BUNDLED_SETS, ImageDataset, load_bundled
 from playground.errors import PlaygroundError
 from playground.models import list_models, load_model, save_model
+from playground.vision import architectures, pretrained
 from playground.vision.classifier import ImageTrainConfig, build_model, evaluate, own_dataset, predict, prepare, train
 
 DEFAULTS = ImageTrainConfig()
@@ -31,10 +32,21 @@ def add_parsers(subparsers) -> None:
     add_training_args(p, epochs=DEFAULTS.epochs)
     p.set_defaults(func=train_command)
 
-    p = subparsers.add_parser("predict", help="classify image files with a saved model")
-    p.add_argument("model_file", help="a model saved by `train --save` or the app")
-    p.add_argument("images", nargs="+", help="image files (PNG, JPEG, WebP, GIF, BMP)")
-    p.add_argument("--top", type=int, default=3, help="how many classes to list (default 3)")
+    p = subparsers.add_parser("compare", help="train several architectures on the same data, seed and budget")
+    p.add_argument("models", nargs="+", choices=list_models("image"), metavar="MODEL", help="e.g. lenet vgg-small")
+    p.add_argument("--dataset", default="mnist", help="mnist, fashion-mnist or folder:PATH")
+    p.add_argument("--train-size", type=int, default=0, help="use only this many training images (default: all)")
+    p.add_argument("--batch-size", type=int, default=DEFAULTS.batch_size)
+    p.add_argument("--lr", type=float, default=DEFAULTS.lr)
+    p.add_argument("--image-size", type=int, default=64, help="for folder:PATH, the size images are resized to")
+    add_training_args(p, epochs=DEFAULTS.epochs)
+    p.set_defaults(func=compare_command)
+
+    p = subparsers.add_parser("predict", help="classify image files with a saved model or the pretrained ResNet-50")
+    p.add_argument("files", nargs="+", help="MODEL_FILE IMAGE... (or only IMAGE... with --pretrained)")
+    p.add_argument("--pretrained", choices=["resnet50"], default=None, help="ImageNet classes from ResNet-50")
+    p.add_argument("--weights", default=None, help="with --pretrained: a ResNet-50 weights file (.pth) to use")
+    p.add_argument("--top", type=int, default=None, help="how many classes to list (default 3; 5 for --pretrained)")
     add_json_arg(p)
     p.set_defaults(func=predict_command)
 
@@ -63,7 +75,7 @@ def train_command(args: argparse.Namespace) -> None:
     )
     dataset = load_dataset(args.dataset, args.image_size, args.seed)
     prepared = prepare(dataset, config)
-    model = build_model(prepared.meta, config.seed)
+    model = build_model(prepared.meta, config.seed, args.model)
     history = train(model, prepared, config, [] if args.json else [ProgressPrinter()])
     evaluation = evaluate(model, prepared)
     if args.save:
@@ -83,19 +95,55 @@ def train_command(args: argparse.Namespace) -> None:
     emit(result, args.json, f"{dataset.source}\ntest accuracy {evaluation.accuracy:.4f}")
 
 
+def compare_command(args: argparse.Namespace) -> None:
+    config = ImageTrainConfig(
+        dataset=args.dataset,
+        epochs=args.epochs,
+        batch_size=args.batch_size,
+        lr=args.lr,
+        train_size=args.train_size,
+        seed=args.seed,
+        device=args.device,
+    )
+    dataset = load_dataset(args.dataset, args.image_size, args.seed)
+    prepared = prepare(dataset, config)
+    printer = [] if args.json else [ProgressPrinter()]
+    announce = None if args.json else (lambda name, i, n: print(f"== {name} ({i}/{n})", file=sys.stderr))
+    results = architectures.compare(args.models, prepared, config, printer, on_model=announce)
+    lines = [f"{'model':<14}{'params':>12}{'MACs':>14}{'s/epoch':>9}{'samples/s':>11}{'test acc':>10}"]
+    lines += [
+        f"{r.name:<14}{r.params:>12,}{r.macs:>14,}{r.seconds_per_epoch:>9.1f}{r.samples_per_s:>11,.0f}{r.test_accuracy:>10.4f}"
+        for r in results
+    ]
+    result = {"data": dataset.source, "config": prepared.meta["config"], "models": [r.as_dict() for r in results]}
+    emit(result, args.json, "\n".join(lines))
+
+
 def predict_command(args: argparse.Namespace) -> None:
-    model, meta = load_model(args.model_file)
-    if meta.get("task") != "image":
-        raise PlaygroundError("This model file is not an image classifier.")
+    if args.pretrained:
+        model, source = pretrained.load_resnet50(args.weights)
+        meta, images, k = None, args.files, args.top or 5
+        extra = {"model": "resnet50", "weights": source}
+    else:
+        if args.weights:
+            raise PlaygroundError("--weights goes with --pretrained resnet50.")
+        if len(args.files) < 2:
+            raise PlaygroundError("Give a model file and at least one image (or --pretrained resnet50 IMAGE...).")
+        model, meta = load_model(args.files[0])
+        if meta.get("task") != "image":
+            raise PlaygroundError("This model file is not an image classifier.")
+        images, k = args.files[1:], args.top or 3
+        extra = {}
     results, failed = [], 0
-    for path in args.images:
+    for path in images:
         entry = {"file": path}
         try:
             file = Path(path)
             if not file.is_file():
                 raise PlaygroundError(f"There is no file at '{path}'.")
-            prediction = predict(model, meta, decode_image(file.read_bytes(), name=file.name), k=args.top)
-            entry["top"] = [{"class": c, "probability": p} for c, p in prediction.top]
+            image = decode_image(file.read_bytes(), name=file.name)
+            top = pretrained.classify(model, image, k) if meta is None else predict(model, meta, image, k=k).top
+            entry["top"] = [{"class": c, "probability": p} for c, p in top]
         except PlaygroundError as exc:
             entry["error"] = str(exc)
             failed += 1
@@ -106,6 +154,6 @@ def predict_command(args: argparse.Namespace) -> None:
         for r in results
         if "top" in r
     ]
-    emit({"predictions": results}, args.json, "\n".join(lines))
+    emit(extra | {"predictions": results}, args.json, "\n".join(lines))
     if failed:
         raise SystemExit(1)

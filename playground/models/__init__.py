@@ -3,7 +3,7 @@
 Importing this package registers every architecture.
 """
 
-from playground.models import cnn, mlp, series, text  # noqa: F401  (registers the architectures)
+from playground.models import classic, cnn, mlp, series, text  # noqa: F401  (registers the architectures)
 from playground.models.io import load_model, model_bytes, save_model
 from playground.models.registry import create_model, get_spec, list_models, register_model
 from playground.models.summary import Summary, summarize

@@ -49,31 +49,38 @@ def save_model(model: nn.Module, path: str | os.PathLike | BinaryIO, meta: dict 
         raise PlaygroundError(f"Cannot write the model file: {exc.strerror or exc}.") from None
 
 
-def load_model(source: str | os.PathLike | BinaryIO | bytes) -> tuple[nn.Module, dict]:
-    """Read a file written by ``save_model``; returns (model in eval mode on the CPU, meta).
+def read_tensors(source: str | os.PathLike | BinaryIO | bytes, what: str = "model file"):
+    """Whatever tensors and plain data a torch zip file holds, read with ``torch.load(weights_only=True)``.
 
-    Uses ``torch.load(weights_only=True)``: a file that tries to run code, or
-    holds anything but tensors and plain data, is refused with PlaygroundError.
+    A file that tries to run code, holds anything but tensors and plain data, or is not a torch zip
+    file is refused with one PlaygroundError sentence.
     """
     if isinstance(source, bytes):
         source = io.BytesIO(source)
     if isinstance(source, (str, os.PathLike)) and not Path(source).is_file():
-        raise PlaygroundError(f"There is no model file at '{source}'.")
-    if not zipfile.is_zipfile(source):  # save_model writes torch's zip format; nothing else is read
-        raise PlaygroundError("This is not a readable PyTorch model file.")
+        raise PlaygroundError(f"There is no {what} at '{source}'.")
+    if not zipfile.is_zipfile(source):  # torch.save writes a zip; the legacy format is not read
+        raise PlaygroundError(f"This is not a readable PyTorch {what}.")
     if not isinstance(source, (str, os.PathLike)):
         source.seek(0)
     try:
         with warnings.catch_warnings():
             warnings.simplefilter("ignore")  # protocol notices from the safe unpickler
-            payload = torch.load(source, map_location="cpu", weights_only=True)
+            return torch.load(source, map_location="cpu", weights_only=True)
     except pickle.UnpicklingError:
         raise PlaygroundError(
-            "This model file holds objects other than weights and plain settings, "
-            "so it was not loaded (it could run code)."
+            f"This {what} holds objects other than weights and plain settings, so it was not loaded (it could run code)."
         ) from None
     except Exception:  # torch raises many types for a truncated or foreign file
-        raise PlaygroundError("This is not a readable PyTorch model file.") from None
+        raise PlaygroundError(f"This is not a readable PyTorch {what}.") from None
+
+
+def load_model(source: str | os.PathLike | BinaryIO | bytes) -> tuple[nn.Module, dict]:
+    """Read a file written by ``save_model``; returns (model in eval mode on the CPU, meta).
+
+    Uses ``torch.load(weights_only=True)`` (see ``read_tensors``).
+    """
+    payload = read_tensors(source)
     if not isinstance(payload, dict) or payload.get("format") != FORMAT:
         raise PlaygroundError("This file is not a model saved by the playground.")
     model = create_model(payload["arch"], **payload["kwargs"])

@@ -113,9 +113,10 @@ def prepare(dataset: ImageDataset, config: ImageTrainConfig) -> Prepared:
     return Prepared(data, norm(dataset.X_test), dataset.y_test, dataset.X_test, meta)
 
 
-def build_model(meta: dict, seed: int) -> nn.Module:
+def build_model(meta: dict, seed: int, arch: str = "cnn") -> nn.Module:
+    """A registered image model sized for the data's input and classes (the course CNN by default)."""
     seed_everything(seed)
-    return create_for_input("cnn", tuple(meta["input"]), num_classes=len(meta["classes"]))
+    return create_for_input(arch, tuple(meta["input"]), num_classes=len(meta["classes"]))
 
 
 def train(

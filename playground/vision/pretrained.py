@@ -1,0 +1,192 @@
+"""The course's pretrained ResNet-50: ImageNet classes for a photo, and its features for transfer learning.
+
+Weights come from torchvision's weights API (IMAGENET1K_V2, downloaded once into
+the torch cache) or from a .pth file the user supplies, read with
+``torch.load(weights_only=True)``. The class names ship inside torchvision, so
+they need no network.
+"""
+
+from __future__ import annotations
+
+import threading
+import time
+from collections.abc import Sequence
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+import torch
+import torch.nn.functional as F
+from PIL import Image
+from torch import nn
+
+from playground.data.decode import ClassImages
+from playground.data.images import online
+from playground.errors import PlaygroundError
+from playground.models import create_model
+from playground.models.io import read_tensors
+from playground.training import Callback, TensorData, TrainConfig, fit, seed_everything
+from playground.vision.classifier import ImageTrainConfig, build_model, evaluate, own_dataset, prepare, train
+
+HOST = "download.pytorch.org"
+MEAN, STD = (0.485, 0.456, 0.406), (0.229, 0.224, 0.225)
+INPUT = 224
+
+
+def _weights_enum():
+    from torchvision.models import ResNet50_Weights  # noqa: PLC0415  (slow import, needed only here)
+
+    return ResNet50_Weights.IMAGENET1K_V2
+
+
+def categories() -> list[str]:
+    """The 1000 ImageNet class names, from torchvision's weight metadata (no download)."""
+    return list(_weights_enum().meta["categories"])
+
+
+def cached_weights() -> Path:
+    """Where torch keeps the downloaded file (``torch.hub`` checkpoints)."""
+    return Path(torch.hub.get_dir()) / "checkpoints" / Path(_weights_enum().url).name
+
+
+def fetch_weights() -> dict:
+    """Download the ImageNet weights into the torch cache. The network boundary: tests replace it."""
+    return _weights_enum().get_state_dict(progress=False, check_hash=True)
+
+
+def _state_dict_of(payload) -> dict:
+    if isinstance(payload, dict) and isinstance(payload.get("state_dict"), dict):
+        payload = payload["state_dict"]  # the playground's own files, and common checkpoints
+    if not isinstance(payload, dict) or not all(isinstance(v, torch.Tensor) for v in payload.values()):
+        raise PlaygroundError("This file holds no ResNet-50 weights (a state_dict of tensors was expected).")
+    return {k.removeprefix("module."): v for k, v in payload.items()}  # saved from DataParallel
+
+
+def load_resnet50(weights: bytes | str | Path | None = None, check_online=None) -> tuple[nn.Module, str]:
+    """(ResNet-50 in eval mode with ImageNet weights, where they came from)."""
+    if weights is not None:
+        state, source = _state_dict_of(read_tensors(weights, "weights file")), "your weights file"
+    elif cached_weights().is_file():
+        state, source = _state_dict_of(read_tensors(cached_weights(), "weights file")), "torchvision's IMAGENET1K_V2 (cached)"
+    else:
+        if not (check_online or online)(HOST):
+            raise PlaygroundError(
+                "The pretrained ResNet-50 weights (98 MB) cannot be downloaded without a network connection; "
+                "load a ResNet-50 weights file (.pth) instead."
+            )
+        try:
+            state = fetch_weights()
+        except PlaygroundError:
+            raise
+        except Exception as exc:  # HTTP, hash mismatch, disk full
+            raise PlaygroundError(f"The ResNet-50 weights could not be downloaded ({type(exc).__name__}).") from None
+        source = "torchvision's IMAGENET1K_V2 (downloaded)"
+    model = create_model("resnet50")
+    try:
+        model.load_state_dict(state)
+    except RuntimeError:
+        raise PlaygroundError("The weights in this file are not a ResNet-50's (their names or shapes differ).") from None
+    return model.eval(), source
+
+
+def to_input(images: torch.Tensor) -> torch.Tensor:
+    """uint8 (N, 3, H, W) → normalised float (N, 3, 224, 224), ImageNet's statistics."""
+    x = images.float() / 255
+    if x.shape[-1] != INPUT or x.shape[-2] != INPUT:
+        x = F.interpolate(x, size=(INPUT, INPUT), mode="bilinear", antialias=True, align_corners=False)
+    return (x - torch.tensor(MEAN).view(1, 3, 1, 1)) / torch.tensor(STD).view(1, 3, 1, 1)
+
+
+def photo_tensor(image: Image.Image) -> torch.Tensor:
+    """A photo as ImageNet evaluation sees it: shorter side 232, centre crop 224, as uint8 (1, 3, 224, 224)."""
+    rgb = image.convert("RGB")
+    scale = 232 / min(rgb.size)
+    rgb = rgb.resize((max(INPUT, round(rgb.width * scale)), max(INPUT, round(rgb.height * scale))), Image.BILINEAR)
+    left, top = (rgb.width - INPUT) // 2, (rgb.height - INPUT) // 2
+    crop = np.asarray(rgb.crop((left, top, left + INPUT, top + INPUT)))
+    return torch.from_numpy(crop.copy()).permute(2, 0, 1).unsqueeze(0)
+
+
+@torch.no_grad()
+def classify(model: nn.Module, image: Image.Image, k: int = 5) -> list[tuple[str, float]]:
+    """The top-k ImageNet classes and their probabilities."""
+    probabilities = model(to_input(photo_tensor(image))).softmax(1)[0]
+    top = probabilities.topk(k)
+    names = categories()
+    return [(names[i], float(p)) for p, i in zip(top.values, top.indices, strict=True)]
+
+
+@torch.no_grad()
+def features(model: nn.Module, images: torch.Tensor, batch_size: int = 32, stop=None) -> torch.Tensor:
+    """``include_top=False`` with average pooling: 2048 numbers per image, the frozen backbone's view."""
+    device = next(model.parameters()).device
+    out = []
+    for i in range(0, len(images), batch_size):
+        if stop is not None and stop.is_set():
+            raise PlaygroundError("Stopped.")
+        out.append(model.features(to_input(images[i : i + batch_size]).to(device)).float().cpu())
+    return torch.cat(out)
+
+
+@dataclass
+class TransferResult:
+    classes: list[str]
+    n_train: int
+    n_test: int
+    transfer_accuracy: float
+    scratch_accuracy: float
+    transfer_seconds: float
+    scratch_seconds: float
+    majority_accuracy: float
+
+
+def transfer(
+    backbone: nn.Module,
+    images: ClassImages,
+    seed: int = 0,
+    scratch_epochs: int = 30,
+    callbacks: Sequence[Callback] = (),
+    stop: threading.Event | None = None,
+    set_stage=lambda text: None,
+) -> TransferResult:
+    """A new Dense head on the frozen ResNet-50's pooled features, against the course CNN trained from scratch
+    on the same images, split the same way (per class, seeded)."""
+    data224 = own_dataset(images, size=INPUT, seed=seed)
+    classes = list(data224.classes)
+    set_stage("ResNet-50 features of your images")
+    start = time.perf_counter()
+    backbone.eval()
+    train_features = features(backbone, data224.X_train, stop=stop)
+    test_features = features(backbone, data224.X_test, stop=stop)
+    set_stage("a new head on the frozen features")
+    seed_everything(seed)
+    head = nn.Linear(train_features.shape[1], len(classes))
+    fit(
+        head,
+        TensorData(train_features, data224.y_train),
+        TrainConfig(epochs=100, batch_size=64, lr=1e-3, weight_decay=1e-4, seed=seed, device="cpu"),
+        stop=stop,
+    )
+    with torch.no_grad():
+        transfer_accuracy = float((head(test_features).argmax(1) == data224.y_test).float().mean())
+    transfer_seconds = time.perf_counter() - start
+
+    set_stage("the course CNN from scratch")
+    start = time.perf_counter()
+    data64 = own_dataset(images, size=64, seed=seed)  # the same split: the permutation depends only on the seed
+    config = ImageTrainConfig(dataset="own", epochs=scratch_epochs, lr=0.002, val_split=0.0, seed=seed)
+    prepared = prepare(data64, config)
+    model = build_model(prepared.meta, seed)
+    train(model, prepared, config, callbacks, stop)
+    scratch_accuracy = evaluate(model, prepared).accuracy
+    counts = np.bincount(data224.y_test.numpy(), minlength=len(classes))
+    return TransferResult(
+        classes,
+        len(data224.y_train),
+        len(data224.y_test),
+        transfer_accuracy,
+        scratch_accuracy,
+        transfer_seconds,
+        time.perf_counter() - start,
+        float(counts.max() / counts.sum()),
+    )
