@@ -70,7 +70,9 @@ with tab_inspect:
         c[1].metric("multiply-adds per image", f"{summary.total_macs:,}")
         c[2].metric("layers with weights", sum(r.type in ("Conv2d", "Linear") for r in summary.rows))
         st.plotly_chart(block_diagram(stage_list, (int(channels), int(size), int(size))), key="arch.diagram")
-        st.markdown("**Stages**: the feature map after each, and its receptive field (how many input pixels one position sees)")
+        st.markdown(
+            "**Stages**: the feature map after each, and its receptive field (how many input pixels one position sees)"
+        )
         st.dataframe(
             pd.DataFrame(
                 [
@@ -79,7 +81,7 @@ with tab_inspect:
                         " × ".join(map(str, s.output_shape)),
                         s.params,
                         s.macs,
-                        s.receptive_field or None,
+                        str(s.receptive_field) if s.receptive_field else "—",
                         "yes" if s.residual else "",
                     )
                     for s in stage_list
@@ -124,11 +126,15 @@ with tab_compare:
     st.caption("Each one trains on the same images, split, seed, optimiser (Adam, one-cycle) and number of epochs.")
     job = st.session_state.get("arch.cmp_job")
     running = job is not None and not job.finished
-    if st.button("Train them", icon=":material/play_arrow:", type="primary", key="arch.cmp_train", disabled=running or not chosen):
+    if st.button(
+        "Train them", icon=":material/play_arrow:", type="primary", key="arch.cmp_train", disabled=running or not chosen
+    ):
         prepared = prepare(bundled(dataset), config)
 
         def target(ctx, chosen=tuple(chosen), prepared=prepared, config=config):
-            return arch.compare(chosen, prepared, config, [ctx], ctx.stop, lambda n, i, k: ctx.set_stage(f"{NAMES[n]} ({i}/{k})"))
+            return arch.compare(
+                chosen, prepared, config, [ctx], ctx.stop, lambda n, i, k: ctx.set_stage(f"{NAMES[n]} ({i}/{k})")
+            )
 
         st.session_state["arch.cmp_job"] = Job("compare", target).start()
         running = True
@@ -184,7 +190,9 @@ with tab_residual:
     res_dataset, res_config = data_settings("arch.res", 3000)
     res_job = st.session_state.get("arch.res_job")
     res_running = res_job is not None and not res_job.finished
-    if st.button("Train both", icon=":material/play_arrow:", type="primary", key="arch.res_train", disabled=res_running):
+    if st.button(
+        "Train both", icon=":material/play_arrow:", type="primary", key="arch.res_train", disabled=res_running
+    ):
         res_prepared = prepare(bundled(res_dataset), res_config)
 
         def res_target(ctx, prepared=res_prepared, config=res_config, blocks=int(blocks)):
@@ -233,7 +241,9 @@ with tab_pretrained:
     )
     backbone = None
     if source == "file":
-        upload = st.file_uploader("ResNet-50 weights (.pth / .pt, a state_dict)", type=["pth", "pt"], key="arch.weights")
+        upload = st.file_uploader(
+            "ResNet-50 weights (.pth / .pt, a state_dict)", type=["pth", "pt"], key="arch.weights"
+        )
         if upload is not None:
             digest = hashlib.sha256(upload.getvalue()).hexdigest()
             if st.session_state.get("arch.weights_digest") != digest:
@@ -304,7 +314,17 @@ with tab_pretrained:
                     if tr_job.result is not None:
                         r = tr_job.result
                         c = st.columns(3)
-                        c[0].metric("ResNet-50 features + new head", f"{r.transfer_accuracy:.1%}", f"{r.transfer_seconds:.0f} s", delta_color="off")
-                        c[1].metric("course CNN from scratch", f"{r.scratch_accuracy:.1%}", f"{r.scratch_seconds:.0f} s", delta_color="off")
+                        c[0].metric(
+                            "ResNet-50 features + new head",
+                            f"{r.transfer_accuracy:.1%}",
+                            f"{r.transfer_seconds:.0f} s",
+                            delta_color="off",
+                        )
+                        c[1].metric(
+                            "course CNN from scratch",
+                            f"{r.scratch_accuracy:.1%}",
+                            f"{r.scratch_seconds:.0f} s",
+                            delta_color="off",
+                        )
                         c[2].metric("always the largest class", f"{r.majority_accuracy:.1%}")
                         st.caption(f"{r.n_train} training and {r.n_test} test images of {len(r.classes)} classes.")

@@ -23,7 +23,8 @@ LESSONS = [
     (
         "pages/architectures.py",
         "Classic architectures",
-        "LeNet, VGG and ResNet: build, inspect and train them side by side; why skip connections matter.",
+        "LeNet, VGG and ResNet: inspect and train them side by side, see why skip connections matter, "
+        "and classify photos with a pretrained ResNet-50.",
     ),
     (
         "pages/forecast.py",

@@ -128,7 +128,7 @@ with tab_data:
         tokens, ids = tok.encode(example[: tc.MAX_TEXT_CHARS])
         padded = prepared.encode([example])[0].tolist()
         st.markdown(f"> {example[:500]}")
-        st.dataframe(pd.DataFrame({"token": tokens[:40], "id": ids[:40]}).T, height=110)
+        st.dataframe(pd.DataFrame({"token": tokens[:40], "id": ids[:40]}).T.astype(str), height=110)
         st.code(
             f"padded to maxlen={prepared.maxlen} ({padding}-padding, {truncating}-truncating):\n{padded}",
             language=None,

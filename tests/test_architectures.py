@@ -26,7 +26,13 @@ def count(model):
 
 @pytest.mark.parametrize(
     "name, expected",
-    [("vgg11", 132_863_336), ("vgg16", 138_357_544), ("resnet18", 11_689_512), ("resnet34", 21_797_672), ("resnet50", 25_557_032)],
+    [
+        ("vgg11", 132_863_336),
+        ("vgg16", 138_357_544),
+        ("resnet18", 11_689_512),
+        ("resnet34", 21_797_672),
+        ("resnet50", 25_557_032),
+    ],
 )
 def test_published_presets_match_torchvision(name, expected):
     ours, theirs = create_model(name), getattr(torchvision.models, name)(weights=None)
@@ -46,7 +52,14 @@ def test_resnet50_takes_torchvision_weights_and_computes_the_same():
 
 @pytest.mark.parametrize(
     "name, shape, params",
-    [("lenet", (1, 28, 28), 44_426), ("lenet", (3, 32, 32), None), ("vgg-small", (1, 28, 28), None), ("vgg-small", (3, 32, 32), None), ("resnet-small", (1, 28, 28), None), ("resnet-small", (3, 32, 32), None)],
+    [
+        ("lenet", (1, 28, 28), 44_426),
+        ("lenet", (3, 32, 32), None),
+        ("vgg-small", (1, 28, 28), None),
+        ("vgg-small", (3, 32, 32), None),
+        ("resnet-small", (1, 28, 28), None),
+        ("resnet-small", (3, 32, 32), None),
+    ],
 )
 def test_small_presets_fit_small_images(name, shape, params):
     model = arch.build(name, shape, 10)
@@ -57,7 +70,20 @@ def test_small_presets_fit_small_images(name, shape, params):
 
 def test_lenet_is_the_course_layers():
     types = [type(m).__name__ for m in create_model("lenet").modules() if not list(m.children())]
-    assert types == ["Conv2d", "Tanh", "AvgPool2d", "Conv2d", "Tanh", "AvgPool2d", "Flatten", "Linear", "Tanh", "Linear", "Tanh", "Linear"]
+    assert types == [
+        "Conv2d",
+        "Tanh",
+        "AvgPool2d",
+        "Conv2d",
+        "Tanh",
+        "AvgPool2d",
+        "Flatten",
+        "Linear",
+        "Tanh",
+        "Linear",
+        "Tanh",
+        "Linear",
+    ]
     with pytest.raises(PlaygroundError, match="at least 12"):
         arch.build("lenet", (1, 8, 8))
 
@@ -72,7 +98,9 @@ def test_the_skip_switch_adds_the_input_back():
     assert torch.allclose(on(x), x.relu()) and torch.count_nonzero(off(x)) == 0
     plain, residual = arch.build("resnet-small", (1, 28, 28), skip=False), arch.build("resnet-small", (1, 28, 28))
     assert not any("downsample" in n for n, _ in plain.named_modules())
-    assert count(residual) - count(plain) == sum(count(m) for n, m in residual.named_modules() if n.endswith("downsample"))
+    assert count(residual) - count(plain) == sum(
+        count(m) for n, m in residual.named_modules() if n.endswith("downsample")
+    )
 
 
 def test_stages_report_sizes_and_receptive_fields():
@@ -187,7 +215,9 @@ def test_transfer_learning_runs_beside_training_from_scratch(weights_file, cpu_t
     digits = load_bundled("mnist")
     images = ClassImages(
         {
-            str(d): [Image.fromarray(digits.X_test[i, 0].numpy()) for i in np.flatnonzero(digits.y_test.numpy() == d)[:10]]
+            str(d): [
+                Image.fromarray(digits.X_test[i, 0].numpy()) for i in np.flatnonzero(digits.y_test.numpy() == d)[:10]
+            ]
             for d in (0, 1)
         }
     )
@@ -212,13 +242,33 @@ def test_cli_train_compare_and_pretrained_predict(tmp_path, weights_file):
     out = cli("train", "lenet", "--train-size", "500", "--json", "--save", str(tmp_path / "lenet.pt"), timeout=300)
     assert out.returncode == 0, out.stderr
     assert json.loads(out.stdout)["model"] == "lenet"
-    out = cli("compare", "lenet", "vgg-small", "--dataset", "mnist", "--train-size", "500", "--epochs", "1", "--json", timeout=300)
+    out = cli(
+        "compare",
+        "lenet",
+        "vgg-small",
+        "--dataset",
+        "mnist",
+        "--train-size",
+        "500",
+        "--epochs",
+        "1",
+        "--json",
+        timeout=300,
+    )
     assert out.returncode == 0, out.stderr
     models = json.loads(out.stdout)["models"]
     assert [m["name"] for m in models] == ["lenet", "vgg-small"] and models[0]["parameters"] == 44_426
     (tmp_path / "r50.pth").write_bytes(weights_file)
     photo().save(tmp_path / "photo.jpg")
-    out = cli("predict", "--pretrained", "resnet50", "--weights", str(tmp_path / "r50.pth"), str(tmp_path / "photo.jpg"), "--json")
+    out = cli(
+        "predict",
+        "--pretrained",
+        "resnet50",
+        "--weights",
+        str(tmp_path / "r50.pth"),
+        str(tmp_path / "photo.jpg"),
+        "--json",
+    )
     assert out.returncode == 0, out.stderr
     assert len(json.loads(out.stdout)["predictions"][0]["top"]) == 5
     offline = cli("predict", "--pretrained", "resnet50", str(tmp_path / "photo.jpg"), "--json")

@@ -204,3 +204,28 @@ def test_forecast_uploads_a_csv_and_sees_the_forecast_chart(server, page, tmp_pa
     expect(chart.locator(".legendtext").filter(has_text="forecast")).to_have_count(1)
     assert_no_error(page, "after training")
     page.screenshot(path=str(ARTIFACTS / "forecast-results.png"), full_page=True)
+
+
+def test_architectures_compares_two_small_networks_for_one_epoch(server, page):
+    page.goto(f"{server.url}/architectures")
+    wait_ready(page)
+    expect(main(page).get_by_text("44,426")).to_be_visible(timeout=30_000)  # LeNet-5's parameters
+    inspect = page.get_by_role("tabpanel", name="① Inspect")
+    expect(inspect.locator("[data-testid='stPlotlyChart'] .main-svg").first).to_be_visible(timeout=30_000)
+    expect(inspect.get_by_text("RF 16")).to_have_count(1)  # the diagram labels the receptive field
+    page.screenshot(path=str(ARTIFACTS / "architectures-inspect.png"), full_page=True)
+    page.get_by_role("tab", name="② Train side by side").click()
+    panel = page.get_by_role("tabpanel", name="② Train side by side")
+    panel.get_by_role("button", name="Remove ResNet (small)").first.click()
+    expect(panel.get_by_role("button", name="Remove ResNet (small)")).to_have_count(0)
+    size = panel.get_by_label("training images")
+    size.fill("1000")
+    size.press("Enter")
+    wait_ready(page)
+    button(page, "Train them").click()
+    page.get_by_text(re.compile(r"Trained 1 epoch")).wait_for(timeout=120_000)
+    table = panel.locator("[data-testid='stDataFrame']")
+    expect(table).to_be_visible(timeout=30_000)
+    expect(panel.get_by_text(re.compile("Peak memory"))).to_be_visible()
+    assert_no_error(page, "after training side by side")
+    page.screenshot(path=str(ARTIFACTS / "architectures-compare.png"), full_page=True)

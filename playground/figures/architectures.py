@@ -20,10 +20,13 @@ def _count(n: int) -> str:
     return str(n)
 
 
-def block_diagram(stages: Sequence[Stage], input_shape: Sequence[int], height: int = 300) -> go.Figure:
+def block_diagram(stages: Sequence[Stage], input_shape: Sequence[int], height: int = 240) -> go.Figure:
     """One box per stage, left to right, with its output shape; an arc over each residual stage."""
     fig = go.Figure()
-    boxes = [("input", tuple(input_shape), 0, 0, False), *[(s.name, s.output_shape, s.params, s.receptive_field, s.residual) for s in stages]]
+    boxes = [
+        ("input", tuple(input_shape), 0, 0, False),
+        *[(s.name, s.output_shape, s.params, s.receptive_field, s.residual) for s in stages],
+    ]
     width, gap = 1.0, 0.35
     for i, (name, shape, params, rf, residual) in enumerate(boxes):
         x0 = i * (width + gap)
@@ -36,10 +39,22 @@ def block_diagram(stages: Sequence[Stage], input_shape: Sequence[int], height: i
             lines.append(f"{_count(params)} params")
         if rf:
             lines.append(f"RF {rf}")
-        fig.add_annotation(x=x0 + width / 2, y=0.5, text="<br>".join(lines), showarrow=False, font=dict(size=10))
+        fig.add_annotation(
+            x=x0 + width / 2, y=0.5, text="<br>".join(lines), showarrow=False, font=dict(size=12, color="#222")
+        )
         if i:
             fig.add_annotation(
-                x=x0, y=0.5, ax=x0 - gap, ay=0.5, xref="x", yref="y", axref="x", ayref="y", showarrow=True, arrowhead=2, text=""
+                x=x0,
+                y=0.5,
+                ax=x0 - gap,
+                ay=0.5,
+                xref="x",
+                yref="y",
+                axref="x",
+                ayref="y",
+                showarrow=True,
+                arrowhead=2,
+                text="",
             )
         if residual:
             fig.add_shape(
@@ -47,7 +62,9 @@ def block_diagram(stages: Sequence[Stage], input_shape: Sequence[int], height: i
                 path=f"M {x0 + 0.1},1 Q {x0 + width / 2},1.45 {x0 + width - 0.1},1",
                 line=dict(color="#e07b00", width=2),
             )
-            fig.add_annotation(x=x0 + width / 2, y=1.3, text="+ skip", showarrow=False, font=dict(size=9, color="#e07b00"))
+            fig.add_annotation(
+                x=x0 + width / 2, y=1.3, text="+ skip", showarrow=False, font=dict(size=9, color="#e07b00")
+            )
     fig.update_xaxes(visible=False, range=[-0.2, len(boxes) * (width + gap)])
     fig.update_yaxes(visible=False, range=[-0.1, 1.5])
     fig.update_layout(height=height, margin=dict(l=10, r=10, t=10, b=10), plot_bgcolor="white")
@@ -96,9 +113,7 @@ def residual_figure(runs: Sequence[ResidualRun], height: int = 360) -> go.Figure
         values = np.asarray(run.batch_losses, dtype=float)
         if len(values):
             smooth = np.convolve(values, np.ones(5) / 5, mode="valid") if len(values) > 10 else values
-            fig.add_trace(
-                go.Scatter(y=smooth, name=label, legendgroup=label, line=dict(color=colour)), row=1, col=1
-            )
+            fig.add_trace(go.Scatter(y=smooth, name=label, legendgroup=label, line=dict(color=colour)), row=1, col=1)
         fig.add_trace(
             go.Scatter(
                 x=list(range(1, len(run.gradient_norms) + 1)),

@@ -90,7 +90,7 @@ class VGG(nn.Module):
                 channels = width
             layers.append(nn.MaxPool2d(2))
             size //= 2
-        if size < 1 and not pool_to:
+        if size < 1:
             raise PlaygroundError(f"{len(blocks)} VGG blocks halve {image_size}×{image_size} images to nothing.")
         self.features = nn.Sequential(*layers)
         self.avgpool = nn.AdaptiveAvgPool2d(pool_to) if pool_to else nn.Identity()

@@ -69,7 +69,8 @@ def read_tensors(source: str | os.PathLike | BinaryIO | bytes, what: str = "mode
             return torch.load(source, map_location="cpu", weights_only=True)
     except pickle.UnpicklingError:
         raise PlaygroundError(
-            f"This {what} holds objects other than weights and plain settings, so it was not loaded (it could run code)."
+            f"This {what} holds objects other than weights and plain settings, "
+            "so it was not loaded (it could run code)."
         ) from None
     except Exception:  # torch raises many types for a truncated or foreign file
         raise PlaygroundError(f"This is not a readable PyTorch {what}.") from None

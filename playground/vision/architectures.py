@@ -74,7 +74,14 @@ def stages(model: nn.Module, summary: Summary) -> list[Stage]:
         shape = summary.module_shapes.get(key) or next((r.output_shape for r in reversed(rows) if r.output_shape), ())
         residual = any(getattr(modules[r.name.rsplit(".", 1)[0]], "skip", False) for r in rows if "." in r.name)
         out.append(
-            Stage(key, shape, sum(r.params for r in rows), sum(r.macs for r in rows), rf if len(shape) == 3 else 0, residual)
+            Stage(
+                key,
+                shape,
+                sum(r.params for r in rows),
+                sum(r.macs for r in rows),
+                rf if len(shape) == 3 else 0,
+                residual,
+            )
         )
     return out
 

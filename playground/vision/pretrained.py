@@ -67,7 +67,10 @@ def load_resnet50(weights: bytes | str | Path | None = None, check_online=None) 
     if weights is not None:
         state, source = _state_dict_of(read_tensors(weights, "weights file")), "your weights file"
     elif cached_weights().is_file():
-        state, source = _state_dict_of(read_tensors(cached_weights(), "weights file")), "torchvision's IMAGENET1K_V2 (cached)"
+        state, source = (
+            _state_dict_of(read_tensors(cached_weights(), "weights file")),
+            "torchvision's IMAGENET1K_V2 (cached)",
+        )
     else:
         if not (check_online or online)(HOST):
             raise PlaygroundError(
@@ -85,7 +88,9 @@ def load_resnet50(weights: bytes | str | Path | None = None, check_online=None) 
     try:
         model.load_state_dict(state)
     except RuntimeError:
-        raise PlaygroundError("The weights in this file are not a ResNet-50's (their names or shapes differ).") from None
+        raise PlaygroundError(
+            "The weights in this file are not a ResNet-50's (their names or shapes differ)."
+        ) from None
     return model.eval(), source
 
 
