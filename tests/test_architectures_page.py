@@ -25,7 +25,7 @@ def test_inspect_shows_counts_stages_and_a_diagram():
     at.selectbox(key="arch.inspect").set_value("resnet50").run()
     assert not at.exception and at.metric[0].value == "25,557,032"
     stages = next(df.value for df in at.dataframe if "receptive field" in df.value.columns)
-    assert list(stages.stage)[:2] == ["stem", "layer1"] and stages["receptive field"].max() == 427
+    assert list(stages.stage)[:2] == ["stem", "layer1"] and "427" in list(stages["receptive field"])
     at.number_input(key="arch.size.resnet50").set_value(12).run()  # tiny but still valid for a ResNet
     assert not at.exception
     at.selectbox(key="arch.inspect").set_value("vgg16").run()
