@@ -1,6 +1,6 @@
 """The sentiment page's default runs on the bundled corpora: seconds of training, RNN and baseline accuracy.
 
-Run: python bench/sentiment.py [--datasets en-movies zh-reviews] [--device cpu|cuda]
+Run: python bench/sentiment.py [--datasets en-movies zh-reviews] [--seeds 0 1 2] [--device cpu|cuda]
 """
 
 from __future__ import annotations
@@ -19,19 +19,20 @@ from playground.text.data import load_dataset  # noqa: E402
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--datasets", nargs="+", default=["en-movies", "zh-reviews"])
+    parser.add_argument("--seeds", nargs="+", type=int, default=[0], help="seeds to run (the spread is honest)")
     parser.add_argument("--device", default=None)
     args = parser.parse_args()
     device = pick_device(args.device)
     print(f"device: {device_info(device).name}")
-    for name in args.datasets:
-        config = tc.TextTrainConfig(dataset=name, device=str(device))
+    for name, seed in ((n, s) for n in args.datasets for s in args.seeds):
+        config = tc.TextTrainConfig(dataset=name, seed=seed, device=str(device))
         prepared = tc.prepare(load_dataset(name), config)
         model = tc.build_model(prepared, config)
         history = tc.train(model, prepared, config)
         rnn = tc.evaluate(model, prepared)
         bow = tc.evaluate(tc.train_baseline(prepared, config), prepared)
         print(
-            f"{name}: {config.cell.upper()}, {len(history.epochs)} epochs, maxlen {prepared.maxlen}, "
+            f"{name} seed {seed}: {config.cell.upper()}, {len(history.epochs)} epochs, maxlen {prepared.maxlen}, "
             f"{history.seconds:.1f} s of training; test accuracy {rnn.accuracy:.2%} (F1 {rnn.f1:.3f}), "
             f"bag-of-words baseline {bow.accuracy:.2%}"
         )

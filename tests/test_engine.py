@@ -2,6 +2,7 @@ import threading
 
 import pytest
 import torch
+from torch import nn
 
 from playground.errors import PlaygroundError
 from playground.models import create_model
@@ -117,3 +118,28 @@ def test_mismatched_data_is_refused():
         TensorData(torch.zeros(4, 2), torch.zeros(3))
     with pytest.raises(PlaygroundError):
         TensorData(torch.zeros(0, 2), torch.zeros(0))
+
+
+def test_bucketing_keeps_every_sample_once_and_groups_similar_lengths():
+    from playground.training.engine import bucket_by_length
+
+    generator = torch.Generator().manual_seed(0)
+    lengths = torch.randint(1, 200, (1000,), generator=generator)
+    perm = torch.randperm(1000, generator=generator)
+    order = bucket_by_length(perm, lengths, 64, torch.Generator().manual_seed(1), pool=5)
+    assert sorted(order.tolist()) == list(range(1000))
+    batches = order.split(64)
+    assert len(batches[-1]) == 1000 % 64  # the partial batch comes last, where fit expects it
+    spread = [int(lengths[b].max() - lengths[b].min()) for b in batches[:-1]]
+    random_spread = [int(lengths[b].max() - lengths[b].min()) for b in perm.split(64)[:-1]]
+    assert sum(spread) < 0.4 * sum(random_spread)
+    again = bucket_by_length(perm, lengths, 64, torch.Generator().manual_seed(1), pool=5)
+    assert torch.equal(order, again)
+
+
+def test_fit_with_lengths_sees_every_sample_each_epoch():
+    X = torch.randn(300, 4)
+    y = (X[:, 0] > 0).float()
+    data = TensorData(X, y, lengths=torch.randint(1, 50, (300,)))
+    history = fit(nn.Linear(4, 1), data, TrainConfig(epochs=2, batch_size=32, loss="bce", lr=0.05))
+    assert len(history.epochs) == 2 and history.epochs[-1].train_metric > 0.8

@@ -84,7 +84,7 @@ def test_toy_set_is_learned_and_saved_with_its_vocabulary():
 
 def test_a_small_real_subset_is_learned_far_above_chance():
     full = load_dataset("zh-reviews")
-    small = TextDataset("zh-small", full.texts[:3000], full.labels[:3000], "zh")
+    small = TextDataset("zh-small", full.texts[:6000], full.labels[:6000], "zh")
     config = tc.TextTrainConfig(epochs=4, maxlen=60, seed=0)
     prepared = tc.prepare(small, config)
     model = tc.build_model(prepared, config)

