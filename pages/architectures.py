@@ -6,13 +6,12 @@ import pandas as pd
 import streamlit as st
 import torch
 
-from pages.common import job_outcome, live_job
+from pages.common import job_button
 from playground.data.decode import EXTENSIONS, decode_image, read_class_zip
 from playground.data.images import load_bundled
 from playground.errors import PlaygroundError
 from playground.figures.architectures import block_diagram, comparison_figure, residual_figure, top_classes_figure
 from playground.models import get_spec, list_models, summarize
-from playground.training.jobs import Job
 from playground.vision import architectures as arch
 from playground.vision import pretrained
 from playground.vision.classifier import ImageTrainConfig, prepare
@@ -124,59 +123,52 @@ with tab_compare:
     )
     dataset, config = data_settings("arch.cmp", 5000)
     st.caption("Each one trains on the same images, split, seed, optimiser (Adam, one-cycle) and number of epochs.")
-    job = st.session_state.get("arch.cmp_job")
-    running = job is not None and not job.finished
-    if st.button(
-        "Train them", icon=":material/play_arrow:", type="primary", key="arch.cmp_train", disabled=running or not chosen
-    ):
+
+    def compare_target(chosen=tuple(chosen), config=config):
         prepared = prepare(bundled(dataset), config)
 
-        def target(ctx, chosen=tuple(chosen), prepared=prepared, config=config):
-            return arch.compare(
-                chosen, prepared, config, [ctx], ctx.stop, lambda n, i, k: ctx.set_stage(f"{NAMES[n]} ({i}/{k})")
-            )
+        def target(ctx):
+            stage = lambda n, i, k: ctx.set_stage(f"{NAMES[n]} ({i}/{k})")  # noqa: E731
+            return arch.compare(chosen, prepared, config, [ctx], ctx.stop, stage)
 
-        st.session_state["arch.cmp_job"] = Job("compare", target).start()
-        running = True
-    if running:
-        live_job("arch.cmp_job")
-    elif job is not None:
-        job_outcome(job)
-        if job.result:
-            results = job.result
-            st.plotly_chart(comparison_figure(results), key="arch.cmp_curves")
-            measured = results[0].memory_measured
-            st.dataframe(
-                pd.DataFrame(
-                    [
-                        {
-                            "architecture": NAMES[r.name],
-                            "parameters": r.params,
-                            "multiply-adds": r.macs,
-                            "s / epoch": r.seconds_per_epoch,
-                            "samples / s": r.samples_per_s,
-                            "peak memory (MB)": r.peak_memory / 2**20,
-                            "test accuracy": r.test_accuracy,
-                        }
-                        for r in results
-                    ]
-                ).style.format(
+        return target
+
+    job = job_button("arch.cmp_job", "Train them", compare_target, disabled=not chosen)
+    if job is not None and job.result:
+        results = job.result
+        st.plotly_chart(comparison_figure(results), key="arch.cmp_curves")
+        measured = results[0].memory_measured
+        st.dataframe(
+            pd.DataFrame(
+                [
                     {
-                        "parameters": "{:,}",
-                        "multiply-adds": "{:,}",
-                        "s / epoch": "{:.1f}",
-                        "samples / s": "{:,.0f}",
-                        "peak memory (MB)": "{:.0f}",
-                        "test accuracy": "{:.2%}",
+                        "architecture": NAMES[r.name],
+                        "parameters": r.params,
+                        "multiply-adds": r.macs,
+                        "s / epoch": r.seconds_per_epoch,
+                        "samples / s": r.samples_per_s,
+                        "peak memory (MB)": r.peak_memory / 2**20,
+                        "test accuracy": r.test_accuracy,
                     }
-                ),
-                hide_index=True,
-            )
-            st.caption(
-                "Peak memory is measured on the GPU (max_memory_allocated)."
-                if measured
-                else "Peak memory on a CPU is estimated: weights, gradients and Adam's two moments, plus every layer's output for one batch and its gradient."
-            )
+                    for r in results
+                ]
+            ).style.format(
+                {
+                    "parameters": "{:,}",
+                    "multiply-adds": "{:,}",
+                    "s / epoch": "{:.1f}",
+                    "samples / s": "{:,.0f}",
+                    "peak memory (MB)": "{:.0f}",
+                    "test accuracy": "{:.2%}",
+                }
+            ),
+            hide_index=True,
+        )
+        st.caption(
+            "Peak memory is measured on the GPU (max_memory_allocated)."
+            if measured
+            else "Peak memory on a CPU is estimated: weights, gradients and Adam's two moments, plus every layer's output for one batch and its gradient."
+        )
 
 with tab_residual:
     st.markdown(
@@ -188,44 +180,37 @@ with tab_residual:
     blocks = st.slider("blocks per stage (3 stages of two convolutions each)", 2, 8, 6, key="arch.res_blocks")
     st.caption(f"{6 * blocks + 2} layers with weights, 16 channels wide.")
     res_dataset, res_config = data_settings("arch.res", 3000)
-    res_job = st.session_state.get("arch.res_job")
-    res_running = res_job is not None and not res_job.finished
-    if st.button(
-        "Train both", icon=":material/play_arrow:", type="primary", key="arch.res_train", disabled=res_running
-    ):
-        res_prepared = prepare(bundled(res_dataset), res_config)
 
-        def res_target(ctx, prepared=res_prepared, config=res_config, blocks=int(blocks)):
-            return arch.residual_experiment(
-                prepared, config, blocks, [ctx], ctx.stop, lambda n, i, k: ctx.set_stage(f"{n} ({i}/{k})")
+    def residual_target(config=res_config, blocks=int(blocks)):
+        prepared = prepare(bundled(res_dataset), config)
+
+        def target(ctx):
+            stage = lambda n, i, k: ctx.set_stage(f"{n} ({i}/{k})")  # noqa: E731
+            return arch.residual_experiment(prepared, config, blocks, [ctx], ctx.stop, stage)
+
+        return target
+
+    res_job = job_button("arch.res_job", "Train both", residual_target)
+    if res_job is not None and res_job.result:
+        runs = res_job.result
+        c = st.columns(len(runs))
+        for col, run in zip(c, runs, strict=True):
+            last = run.history.epochs[-1]
+            col.metric(
+                f"{'with skips' if run.skip else 'plain'} ({run.depth} layers): test accuracy",
+                f"{run.test_accuracy:.1%}",
+                f"final training loss {last.train_loss:.3f}",
+                delta_color="off",
             )
-
-        st.session_state["arch.res_job"] = Job("residual", res_target).start()
-        res_running = True
-    if res_running:
-        live_job("arch.res_job")
-    elif res_job is not None:
-        job_outcome(res_job)
-        if res_job.result:
-            runs = res_job.result
-            c = st.columns(len(runs))
-            for col, run in zip(c, runs, strict=True):
-                last = run.history.epochs[-1]
-                col.metric(
-                    f"{'with skips' if run.skip else 'plain'} ({run.depth} layers): test accuracy",
-                    f"{run.test_accuracy:.1%}",
-                    f"final training loss {last.train_loss:.3f}",
-                    delta_color="off",
-                )
-            st.plotly_chart(residual_figure(runs), key="arch.res_figure")
-            if len(runs) == 2:
-                with_skips, plain = runs
-                ratio = plain.gradient_norms[0] / max(plain.gradient_norms[-1], 1e-12)
-                st.caption(
-                    f"Gradient norm of the first convolution over the last: {with_skips.gradient_norms[0] / max(with_skips.gradient_norms[-1], 1e-12):.2g} "
-                    f"with skips, {ratio:.2g} without. Far from 1, the layers learn at very different speeds: the "
-                    "plain network's updates are badly balanced, and its training loss stays higher."
-                )
+        st.plotly_chart(residual_figure(runs), key="arch.res_figure")
+        if len(runs) == 2:
+            with_skips, plain = runs
+            ratio = plain.gradient_norms[0] / max(plain.gradient_norms[-1], 1e-12)
+            st.caption(
+                f"Gradient norm of the first convolution over the last: {with_skips.gradient_norms[0] / max(with_skips.gradient_norms[-1], 1e-12):.2g} "
+                f"with skips, {ratio:.2g} without. Far from 1, the layers learn at very different speeds: the "
+                "plain network's updates are badly balanced, and its training loss stays higher."
+            )
 
 with tab_pretrained:
     st.markdown(
@@ -298,33 +283,25 @@ with tab_pretrained:
                 st.error(str(exc))
             else:
                 st.caption(", ".join(f"{c}: {len(v)} images" for c, v in classes.images.items()))
-                tr_job = st.session_state.get("arch.tr_job")
-                tr_running = tr_job is not None and not tr_job.finished
-                if st.button("Train both", icon=":material/play_arrow:", key="arch.transfer", disabled=tr_running):
 
-                    def tr_target(ctx, model=model, classes=classes):
-                        return pretrained.transfer(model, classes, 0, 30, [ctx], ctx.stop, ctx.set_stage)
+                def transfer_target(model=model, classes=classes):
+                    return lambda ctx: pretrained.transfer(model, classes, 0, 30, [ctx], ctx.stop, ctx.set_stage)
 
-                    st.session_state["arch.tr_job"] = Job("transfer", tr_target).start()
-                    tr_running = True
-                if tr_running:
-                    live_job("arch.tr_job")
-                elif tr_job is not None:
-                    job_outcome(tr_job)
-                    if tr_job.result is not None:
-                        r = tr_job.result
-                        c = st.columns(3)
-                        c[0].metric(
-                            "ResNet-50 features + new head",
-                            f"{r.transfer_accuracy:.1%}",
-                            f"{r.transfer_seconds:.0f} s",
-                            delta_color="off",
-                        )
-                        c[1].metric(
-                            "course CNN from scratch",
-                            f"{r.scratch_accuracy:.1%}",
-                            f"{r.scratch_seconds:.0f} s",
-                            delta_color="off",
-                        )
-                        c[2].metric("always the largest class", f"{r.majority_accuracy:.1%}")
-                        st.caption(f"{r.n_train} training and {r.n_test} test images of {len(r.classes)} classes.")
+                tr_job = job_button("arch.tr_job", "Train both", transfer_target)
+                if tr_job is not None and tr_job.result is not None:
+                    r = tr_job.result
+                    c = st.columns(3)
+                    c[0].metric(
+                        "ResNet-50 features + new head",
+                        f"{r.transfer_accuracy:.1%}",
+                        f"{r.transfer_seconds:.0f} s",
+                        delta_color="off",
+                    )
+                    c[1].metric(
+                        "course CNN from scratch",
+                        f"{r.scratch_accuracy:.1%}",
+                        f"{r.scratch_seconds:.0f} s",
+                        delta_color="off",
+                    )
+                    c[2].metric("always the largest class", f"{r.majority_accuracy:.1%}")
+                    st.caption(f"{r.n_train} training and {r.n_test} test images of {len(r.classes)} classes.")

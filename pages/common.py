@@ -121,6 +121,29 @@ def live_job(job_key: str, render: Callable[[Progress], None] | None = None, met
         st.rerun()  # the whole page, which now shows the results
 
 
+def job_button(
+    job_key: str, label: str, make_target: Callable, disabled: bool = False, metric: str = "accuracy"
+) -> Job | None:
+    """A primary button that starts ``make_target()`` as a Job kept in ``st.session_state[job_key]``.
+
+    While the job runs it shows live progress (and Stop); afterwards how it ended. Returns the
+    finished job, or None while there is none or it is still running.
+    """
+    job = st.session_state.get(job_key)
+    running = job is not None and not job.finished
+    if st.button(
+        label, icon=":material/play_arrow:", type="primary", key=f"{job_key}.start", disabled=running or disabled
+    ):
+        st.session_state[job_key] = Job(job_key, make_target()).start()
+        running = True
+    if running:
+        live_job(job_key, metric=metric)
+        return None
+    if job is not None:
+        job_outcome(job)
+    return job
+
+
 def job_outcome(job: Job) -> None:
     """One line on how a finished job ended."""
     p = job.snapshot()

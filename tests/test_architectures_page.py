@@ -37,7 +37,7 @@ def test_two_small_architectures_train_side_by_side():
     at = open_page()
     at.multiselect(key="arch.compare").set_value(["lenet", "vgg-small"]).run()
     at.number_input(key="arch.cmp.train_size").set_value(1000).run()
-    at.button(key="arch.cmp_train").click().run()
+    at.button(key="arch.cmp_job.start").click().run()
     at.session_state["arch.cmp_job"].join(180)
     at.run()
     assert not at.exception
@@ -49,7 +49,7 @@ def test_residual_experiment_and_offline_resnet50_then_a_weights_file():
     at = open_page()
     at.slider(key="arch.res_blocks").set_value(2).run()
     at.number_input(key="arch.res.train_size").set_value(500).run()
-    at.button(key="arch.res_train").click().run()
+    at.button(key="arch.res_job.start").click().run()
     at.session_state["arch.res_job"].join(180)
     at.run()
     assert not at.exception
