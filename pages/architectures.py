@@ -199,9 +199,8 @@ with tab_residual:
             col.metric(
                 f"{'with skips' if run.skip else 'plain'} ({run.depth} layers): test accuracy",
                 f"{run.test_accuracy:.1%}",
-                f"final training loss {last.train_loss:.3f}",
-                delta_color="off",
             )
+            col.caption(f"final training loss {last.train_loss:.3f}, {run.seconds:.0f} s of training")
         st.plotly_chart(residual_figure(runs), key="arch.res_figure")
         if len(runs) == 2:
             with_skips, plain = runs
@@ -291,17 +290,9 @@ with tab_pretrained:
                 if tr_job is not None and tr_job.result is not None:
                     r = tr_job.result
                     c = st.columns(3)
-                    c[0].metric(
-                        "ResNet-50 features + new head",
-                        f"{r.transfer_accuracy:.1%}",
-                        f"{r.transfer_seconds:.0f} s",
-                        delta_color="off",
-                    )
-                    c[1].metric(
-                        "course CNN from scratch",
-                        f"{r.scratch_accuracy:.1%}",
-                        f"{r.scratch_seconds:.0f} s",
-                        delta_color="off",
-                    )
+                    c[0].metric("ResNet-50 features + new head", f"{r.transfer_accuracy:.1%}")
+                    c[0].caption(f"{r.transfer_seconds:.0f} s, most of it the frozen network's forward passes")
+                    c[1].metric("course CNN from scratch", f"{r.scratch_accuracy:.1%}")
+                    c[1].caption(f"{r.scratch_seconds:.0f} s of training")
                     c[2].metric("always the largest class", f"{r.majority_accuracy:.1%}")
                     st.caption(f"{r.n_train} training and {r.n_test} test images of {len(r.classes)} classes.")

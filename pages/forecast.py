@@ -148,6 +148,7 @@ with tab_data:
         )
         for note in series.notes:
             st.caption(note)
+        st.plotly_chart(series_figure(series), key="fc.data_chart")
 
     if series is None:
         st.stop()
