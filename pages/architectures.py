@@ -6,7 +6,7 @@ import pandas as pd
 import streamlit as st
 import torch
 
-from pages.common import job_button
+from pages.common import UPLOAD_MB, WEIGHTS_UPLOAD_MB, job_button
 from playground.data.decode import EXTENSIONS, decode_image, read_class_zip
 from playground.data.images import load_bundled
 from playground.errors import PlaygroundError
@@ -226,7 +226,10 @@ with tab_pretrained:
     backbone = None
     if source == "file":
         upload = st.file_uploader(
-            "ResNet-50 weights (.pth / .pt, a state_dict)", type=["pth", "pt"], key="arch.weights"
+            "ResNet-50 weights (.pth / .pt, a state_dict)",
+            type=["pth", "pt"],
+            key="arch.weights",
+            max_upload_size=WEIGHTS_UPLOAD_MB,
         )
         if upload is not None:
             digest = hashlib.sha256(upload.getvalue()).hexdigest()
@@ -256,7 +259,9 @@ with tab_pretrained:
     if backbone is not None:
         model, where = backbone
         st.success(f"ResNet-50 ready: {where}.")
-        photo = st.file_uploader("a photo to classify", type=list(EXTENSIONS), key="arch.photo")
+        photo = st.file_uploader(
+            "a photo to classify", type=list(EXTENSIONS), key="arch.photo", max_upload_size=UPLOAD_MB
+        )
         if photo is not None:
             try:
                 image = decode_image(photo.getvalue(), name=photo.name)
@@ -273,7 +278,9 @@ with tab_pretrained:
             "image into 2048 numbers; a new Dense layer learns your classes from them. Beside it, the course CNN "
             "trains from scratch on the same images and split."
         )
-        archive = st.file_uploader("your classes as a zip (one folder per class)", type=["zip"], key="arch.zip")
+        archive = st.file_uploader(
+            "your classes as a zip (one folder per class)", type=["zip"], key="arch.zip", max_upload_size=UPLOAD_MB
+        )
         if archive is not None:
             try:
                 classes = read_class_zip(archive.getvalue())

@@ -6,6 +6,7 @@ import streamlit as st
 import torch
 
 from pages.common import (
+    UPLOAD_MB,
     device_line,
     download_model,
     drawing_canvas,
@@ -64,7 +65,7 @@ def _own_classes() -> ClassImages | None:
         label_visibility="collapsed",
     )
     if how.startswith("Upload"):
-        upload = st.file_uploader("zip of class folders", type=["zip"], key="cnn.zip")
+        upload = st.file_uploader("zip of class folders", type=["zip"], key="cnn.zip", max_upload_size=UPLOAD_MB)
         if upload is None:
             st.info("A zip such as cats/1.jpg, cats/2.jpg, dogs/1.jpg …: one folder per class, at least 3 images each.")
             return None
@@ -79,7 +80,13 @@ def _own_classes() -> ClassImages | None:
         cols = st.columns(int(count))
         for i, col in enumerate(cols):
             name = col.text_input("class name", f"class {i + 1}", key=f"cnn.own_name{i}").strip() or f"class {i + 1}"
-            files = col.file_uploader("images", type=IMAGE_TYPES, accept_multiple_files=True, key=f"cnn.own_files{i}")
+            files = col.file_uploader(
+                "images",
+                type=IMAGE_TYPES,
+                accept_multiple_files=True,
+                key=f"cnn.own_files{i}",
+                max_upload_size=UPLOAD_MB,
+            )
             for f in files or []:
                 try:
                     classes.images.setdefault(name, []).append(decode_image(f.getvalue(), name=f.name))
@@ -331,7 +338,10 @@ with tab_classify:
             content, name = drawing_canvas("cnn.canvas"), "your drawing"
         else:
             picture = st.file_uploader(
-                "a picture to classify (PNG, JPEG, WebP, GIF or BMP)", type=IMAGE_TYPES, key="cnn.picture"
+                "a picture to classify (PNG, JPEG, WebP, GIF or BMP)",
+                type=IMAGE_TYPES,
+                key="cnn.picture",
+                max_upload_size=UPLOAD_MB,
             )
             content, name = (picture.getvalue(), picture.name) if picture is not None else (None, "")
         if content is not None:

@@ -17,6 +17,9 @@ from playground.models import load_model, model_bytes
 from playground.share import from_query, to_query
 from playground.training.jobs import DONE, FAILED, STOPPED, WAITING, Job, Progress
 
+UPLOAD_MB = 20  # per uploader: photos, zips of small images, CSVs, model files (the server allows 120 MB)
+WEIGHTS_UPLOAD_MB = 120  # a ResNet-50 weights file is 98 MB
+
 
 def _leave_pages_directory_mode() -> None:
     """Make a deep link on a fresh server use app.py's navigation.
@@ -166,7 +169,7 @@ def upload_model(key: str, expected_arch: str | None = None):
 
     A bad file gets one sentence, shown for as long as it stays in the uploader.
     """
-    upload = st.file_uploader("Load model (.pt)", type=["pt", "pth"], key=key)
+    upload = st.file_uploader("Load model (.pt)", type=["pt", "pth"], key=key, max_upload_size=UPLOAD_MB)
     if upload is None:
         return None
     if st.session_state.get(f"{key}.seen") == upload.file_id:

@@ -5,7 +5,7 @@ import dataclasses
 import pandas as pd
 import streamlit as st
 
-from pages.common import download_model, job_outcome, live_job, settings_from_url, settings_to_url
+from pages.common import UPLOAD_MB, download_model, job_outcome, live_job, settings_from_url, settings_to_url
 from playground.errors import PlaygroundError
 from playground.figures import history_figure
 from playground.figures.series import backtest_figure, forecast_figure, metrics_table, series_figure
@@ -104,7 +104,9 @@ with tab_data:
         )
         series, source = bundled(name, column or None), f"dataset:{name}"
     elif kind == "csv":
-        upload = st.file_uploader("CSV with a date column and a numeric column", type=["csv", "txt"], key="fc.csv")
+        upload = st.file_uploader(
+            "CSV with a date column and a numeric column", type=["csv", "txt"], key="fc.csv", max_upload_size=UPLOAD_MB
+        )
         if upload is None:
             st.info("Upload a UTF-8 CSV such as `date,value` with one row per date; at least a few dozen rows.")
         else:

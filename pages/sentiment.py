@@ -6,7 +6,15 @@ import hashlib
 import pandas as pd
 import streamlit as st
 
-from pages.common import download_model, job_outcome, live_job, settings_from_url, settings_to_url, upload_model
+from pages.common import (
+    UPLOAD_MB,
+    download_model,
+    job_outcome,
+    live_job,
+    settings_from_url,
+    settings_to_url,
+    upload_model,
+)
 from playground.errors import PlaygroundError
 from playground.figures import history_figure
 from playground.figures.images import confusion_figure
@@ -58,7 +66,10 @@ with tab_data:
     dataset = None
     if source == "csv":
         upload = st.file_uploader(
-            "CSV with a text column and a label column (two values)", type=["csv"], key="sent.csv"
+            "CSV with a text column and a label column (two values)",
+            type=["csv"],
+            key="sent.csv",
+            max_upload_size=UPLOAD_MB,
         )
         if upload is None:
             st.info("Upload a UTF-8 CSV, e.g. columns text,label with labels pos/neg or 1/0; at least 20 rows.")
