@@ -71,7 +71,7 @@ def test_every_page_opens_from_the_navigation(server, page):
     wait_ready(page)
     for label, heading in NAV:
         page.locator("[data-testid='stSidebarNav'] a", has_text=label).click()
-        page.get_by_role("heading", name=heading).first.wait_for()
+        page.get_by_role("heading", name=heading).first.wait_for(timeout=60_000)
         wait_ready(page)
         assert_no_error(page, label)
         page.screenshot(path=str(ARTIFACTS / f"page-{label.split()[0].lower()}.png"), full_page=True)
