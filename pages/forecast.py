@@ -32,9 +32,12 @@ url = settings_from_url(fc.ForecastConfig, "fc")
 url_kind, _, url_name = url.source.partition(":")
 
 
-def fetch_ticker(request: tuple) -> tuple[sd.Series | None, str | None]:
-    """Each ticker request is fetched once per session (and cached on disk by playground.series.yahoo)."""
+def fetch_ticker(request: tuple, retry: bool = False) -> tuple[sd.Series | None, str | None]:
+    """Each ticker request is fetched once per session (and cached on disk by playground.series.yahoo);
+    a failed one is tried again when the user presses Fetch."""
     memo = st.session_state.setdefault("fc.fetched", {})
+    if retry and memo.get(request, (None, None))[0] is None:
+        memo.pop(request, None)
     if request not in memo:
         ticker, period, interval, column = request
         try:
@@ -75,13 +78,15 @@ with tab_data:
                 "interval", yahoo.INTERVALS, format_func={"1d": "daily", "1wk": "weekly", "1mo": "monthly"}.get
             )
             price = cols[3].selectbox("column", yahoo.COLUMNS)
-            cols[4].form_submit_button("Fetch prices", icon=":material/download:", type="primary", key="fc.fetch")
+            fetch = cols[4].form_submit_button(
+                "Fetch prices", icon=":material/download:", type="primary", key="fc.fetch"
+            )
         try:
             request = (yahoo.normalise_ticker(ticker), period, interval, price)
         except PlaygroundError as exc:
             request, problem = None, str(exc)
         else:
-            series, problem = fetch_ticker(request)
+            series, problem = fetch_ticker(request, retry=fetch)
         if series is None:
             st.warning(f"{problem} The page uses the bundled {FALLBACK.upper()} monthly prices instead.")
             series, source = bundled(FALLBACK, None), f"dataset:{FALLBACK}"

@@ -86,3 +86,18 @@ def test_online_a_ticker_is_fetched_once_and_drawn_as_candles(monkeypatch, tmp_p
     at.session_state["fc.job"].join(120)
     at.run()
     assert not at.exception and len(calls) == 1  # reruns reuse the fetched prices
+
+
+def test_a_failed_fetch_is_tried_again_when_fetch_is_pressed(monkeypatch, tmp_path):
+    from playground.series import yahoo
+    from tests.test_forecast import prices
+
+    monkeypatch.setenv("PLAYGROUND_DATA_DIR", str(tmp_path))
+    at = open_forecast()  # offline: the bundled series
+    assert "cannot be reached" in at.warning[0].value
+    at.number_input(key="fc.lookback").set_value(12).run()  # a rerun does not ask Yahoo again
+    assert "cannot be reached" in at.warning[0].value
+    monkeypatch.setattr(yahoo, "online", lambda host: True)  # the network is back
+    monkeypatch.setattr(yahoo, "fetch_prices", lambda *args: prices(n=300))
+    at.button(key="fc.fetch").click().run()
+    assert not at.warning and any("AAPL close" in c.value for c in at.caption)
