@@ -22,7 +22,7 @@ from playground.errors import PlaygroundError
 from playground.figures import history_figure
 from playground.figures.images import bar_figure, confusion_figure, mosaic, normalise, overlay, to_display
 from playground.models import summarize
-from playground.models.registry import create_for_input
+from playground.models.registry import create_for_input, get_spec
 from playground.training.jobs import Job
 from playground.vision import classifier as clf
 
@@ -38,6 +38,12 @@ SOURCES = {
     "fashion-mnist": "Fashion-MNIST clothing (bundled)",
     "download": "Full set from the internet (MNIST, Fashion-MNIST, CIFAR-10)",
     "own": "Your own classes",
+}
+ARCHS = {  # the registered image models small enough to train here on a CPU
+    "cnn": "The course's CNN",
+    "lenet": "LeNet-5",
+    "vgg-small": "A small VGG",
+    "resnet-small": "A small ResNet",
 }
 
 
@@ -102,6 +108,10 @@ def _own_classes() -> ClassImages | None:
     return classes
 
 
+def _how_many(count: int, shown: int) -> str:
+    return f"all {count}" if count <= shown else f"first {shown} of {count}"
+
+
 def choose_dataset() -> image_data.ImageDataset | None:
     first = url.dataset if url.dataset in SOURCES else "mnist"
     source = st.radio(
@@ -152,6 +162,14 @@ with tab_data:
 RUN = "cnn.run"  # the trained model, its data and results, for this session only
 
 with tab_train:
+    arch = st.selectbox(
+        "architecture",
+        list(ARCHS),
+        index=list(ARCHS).index(url.arch) if url.arch in ARCHS else 0,
+        format_func=ARCHS.get,
+        key="cnn.arch",
+        help="The Architectures page shows each one's stages and trains several side by side.",
+    )
     cols = st.columns(4)
     epochs = cols[0].number_input("epochs", 1, 200, int(min(max(url.epochs, 1), 200)), key="cnn.epochs")
     batch_size = cols[1].select_slider(
@@ -198,6 +216,7 @@ with tab_train:
     augment = cols[4].toggle("augmentation (shifts, rotations)", url.augment, key="cnn.augment")
     config = clf.ImageTrainConfig(
         dataset=st.session_state.get("cnn.source", "mnist"),
+        arch=arch,
         epochs=int(epochs),
         batch_size=int(batch_size),
         lr=float(lr),
@@ -214,11 +233,15 @@ with tab_train:
         st.info("Choose or upload data in tab ① first.")
     else:
         channels, size, _ = dataset.shape
-        preview = create_for_input("cnn", dataset.shape, num_classes=len(dataset.classes))
+        try:
+            preview = create_for_input(arch, dataset.shape, num_classes=len(dataset.classes))
+        except PlaygroundError as exc:
+            st.error(str(exc))
+            st.stop()
         summary = summarize(preview, torch.zeros(1, channels, size, size))
         st.markdown(
-            f"**The course's CNN** for {size}×{size}×{channels} images and {len(dataset.classes)} classes: "
-            f"**{summary.total_params:,} parameters**. {device_line()}"
+            f"**{ARCHS[arch]}** ({get_spec(arch).description}) for {size}×{size}×{channels} images and "
+            f"{len(dataset.classes)} classes: **{summary.total_params:,} parameters**. {device_line()}"
         )
         with st.expander("Layer by layer (like Keras' model.summary())"):
             st.dataframe(
@@ -229,8 +252,9 @@ with tab_train:
                 hide_index=True,
             )
             st.caption(
-                "Conv2d(3×3) has 3·3·in·out weights plus out biases; 'valid' convolutions shrink the image by 2, "
-                "pooling halves it. The softmax is applied only for display: training uses the logits with cross-entropy."
+                "Conv2d(k×k) has k·k·in·out weights plus out biases; 'valid' convolutions shrink the image by k − 1, "
+                "'same' ones keep its size, pooling halves it. The softmax is applied only for display: "
+                "training uses the logits with cross-entropy."
             )
         run = st.session_state.get(RUN)
         job = run["job"] if run else None
@@ -241,7 +265,7 @@ with tab_train:
             except PlaygroundError as exc:
                 st.error(str(exc))
                 st.stop()
-            model = clf.build_model(prepared.meta, config.seed)
+            model = clf.build_model(prepared.meta, config.seed)  # the architecture chosen above
 
             def target(ctx, model=model, prepared=prepared, config=config):
                 history = clf.train(model, prepared, config, [ctx], ctx.stop)
@@ -310,11 +334,16 @@ with tab_results:
                 )
         else:
             st.write("No mistakes on the test set.")
-        download_model(run["model"], prepared.meta, f"cnn-{prepared.meta['dataset']}.pt", key="cnn.download_model")
+        download_model(
+            run["model"],
+            prepared.meta,
+            f"{prepared.meta.get('arch', 'cnn')}-{prepared.meta['dataset']}.pt",
+            key="cnn.download_model",
+        )
 
 # ---------------------------------------------------------------------------------------------
 with tab_classify:
-    loaded = upload_model("cnn.load", expected_arch="cnn")
+    loaded = upload_model("cnn.load", expected_task="image")
     if loaded is not None:
         model, meta = loaded
         if meta.get("task") != "image" or "input" not in meta:
@@ -323,7 +352,7 @@ with tab_classify:
             st.session_state["cnn.loaded"] = (model, meta)
     if finished:
         model, meta = run["model"], run["prepared"].meta
-        st.caption(f"Using the model you trained on {meta['dataset']}.")
+        st.caption(f"Using the model you trained on {meta['dataset']}: {ARCHS.get(meta.get('arch'), 'a CNN')}.")
     elif "cnn.loaded" in st.session_state:
         model, meta = st.session_state["cnn.loaded"]
         st.caption(f"Using the model loaded from a file ({meta.get('dataset', 'unknown data')}).")
@@ -378,20 +407,21 @@ with tab_classify:
             cols[0].image(
                 overlay(model_input, cam), caption=f"Grad-CAM for '{best}': where the evidence is", width="stretch"
             )
+            filters = clf.first_layer_filters(model)
             cols[1].image(
-                mosaic((clf.first_layer_filters(model) * 255).astype(np.uint8), cols=8, pad=1, fill=128),
-                caption="first-layer filters (3×3)",
+                mosaic((filters[:32] * 255).astype(np.uint8), cols=8, pad=1, fill=128),
+                caption=f"first-layer filters ({filters.shape[1]}×{filters.shape[2]}, {_how_many(len(filters), 32)})",
                 width="stretch",
             )
             maps = clf.feature_maps(model, prediction.x)
             cols[2].image(
                 mosaic(np.stack([normalise(m) for m in maps[0][:16]]), cols=4, pad=1),
-                caption="conv 1 feature maps (first 16)",
+                caption=f"layer 1 feature maps ({_how_many(len(maps[0]), 16)})",
                 width="stretch",
             )
             for i, fmap in enumerate(maps[1:], start=2):
                 st.image(
                     mosaic(np.stack([normalise(m) for m in fmap[:32]]), cols=16, pad=1),
-                    caption=f"conv {i} feature maps ({fmap.shape[1]}×{fmap.shape[2]}, first 32 of {fmap.shape[0]})",
+                    caption=f"layer {i} feature maps ({fmap.shape[1]}×{fmap.shape[2]}, {_how_many(len(fmap), 32)})",
                     width="stretch",
                 )

@@ -14,6 +14,7 @@ from playground.device import library_versions as playground_versions
 from playground.errors import PlaygroundError
 from playground.figures import history_figure
 from playground.models import load_model, model_bytes
+from playground.models.registry import get_spec
 from playground.share import from_query, to_query
 from playground.training.jobs import DONE, FAILED, STOPPED, WAITING, Job, Progress
 
@@ -164,7 +165,7 @@ def download_model(model, meta: dict, file_name: str, key: str) -> None:
     )
 
 
-def upload_model(key: str, expected_arch: str | None = None):
+def upload_model(key: str, expected_arch: str | None = None, expected_task: str | None = None):
     """A "Load model" uploader: (model, meta) once for each new file, else None.
 
     A bad file gets one sentence, shown for as long as it stays in the uploader.
@@ -183,6 +184,10 @@ def upload_model(key: str, expected_arch: str | None = None):
         if expected_arch and model.playground_arch[0] != expected_arch:
             raise PlaygroundError(
                 f"This file holds a '{model.playground_arch[0]}' model; this page needs '{expected_arch}'."
+            )
+        if expected_task and get_spec(model.playground_arch[0]).task != expected_task:
+            raise PlaygroundError(
+                f"This file holds a '{model.playground_arch[0]}' model, which does not classify {expected_task}s."
             )
     except PlaygroundError as exc:
         st.session_state[f"{key}.error"] = str(exc)

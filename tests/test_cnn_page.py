@@ -105,3 +105,40 @@ def test_offline_download_says_why_and_keeps_the_bundled_set():
     assert not at.exception
     assert "no internet connection" in at.warning[0].value
     assert any("bundled MNIST is used" in i.value for i in at.info)
+
+
+def test_architecture_choice_trains_lenet_and_keeps_it_in_the_link():
+    at = open_cnn()
+    at.selectbox(key="cnn.arch").set_value("lenet").run()
+    assert any("LeNet-5" in m.value and "44,426 parameters" in m.value for m in at.markdown)
+    assert at.query_params.get("cnn.arch") == "lenet"
+    at.select_slider(key="cnn.train_size").set_value(1000).run()
+    at.button(key="cnn.train").click().run()
+    at.session_state["cnn.job"].join(120)
+    at.run()
+    assert not at.exception and not at.error
+    assert at.session_state["cnn.run"]["model"].playground_arch[0] == "lenet"
+    mnist = image_data.load_bundled("mnist")
+    seven = png_bytes(photo_of(mnist.X_test[0, 0].numpy()))
+    at.file_uploader(key="cnn.picture").upload("seven.png", seven, "image/png").run()
+    assert not at.exception and not at.error
+    assert any(s.value.startswith("Prediction:") for s in at.subheader)
+
+
+def test_model_files_of_other_architectures_classify_and_other_tasks_are_refused():
+    from playground.models import create_model, model_bytes
+    from playground.vision import classifier as clf
+
+    at = open_cnn()
+    mnist = image_data.load_bundled("mnist")
+    meta = clf.prepare(mnist, clf.ImageTrainConfig(arch="resnet-small", train_size=100)).meta
+    resnet = clf.build_model(meta, seed=0)
+    at.tabs[3].run()
+    at.file_uploader(key="cnn.load").upload("resnet.pt", model_bytes(resnet, meta), "application/octet-stream").run()
+    assert not at.exception and not at.error
+    assert any("loaded from a file" in c.value for c in at.caption)
+
+    forecaster = create_model("forecast-rnn")
+    at.file_uploader(key="cnn.load").upload("lstm.pt", model_bytes(forecaster, {}), "application/octet-stream").run()
+    assert not at.exception
+    assert at.error and at.error[0].value == "This file holds a 'forecast-rnn' model, which does not classify images."

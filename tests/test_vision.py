@@ -161,3 +161,20 @@ def test_download_is_faked_at_the_project_boundary(monkeypatch, small_mnist, tmp
         images.download("fashion-mnist")
     with pytest.raises(PlaygroundError, match="cannot be downloaded"):
         images.download("imagenet")
+
+
+@pytest.mark.parametrize("arch", ["lenet", "vgg-small", "resnet-small"])
+def test_what_the_network_sees_for_every_trainable_architecture(arch, small_mnist):
+    """The classify tab's pictures work for each architecture the CNN page can train, not only the course CNN."""
+    config = clf.ImageTrainConfig(arch=arch, train_size=200, val_split=0.0)
+    prepared = clf.prepare(small_mnist, config)
+    model = clf.build_model(prepared.meta, config.seed, config.arch)
+    x = prepared.X_test[:1]
+    filters = clf.first_layer_filters(model)
+    assert filters.ndim == 3 and filters.min() >= 0 and filters.max() <= 1
+    maps = clf.feature_maps(model, x)
+    assert len(maps) >= 2 and all(m.ndim == 3 for m in maps)
+    assert maps[0].shape[1] >= maps[-1].shape[1]  # the maps shrink (or keep their size) towards the head
+    cam = clf.grad_cam(model, x, 3)
+    assert cam.shape == (28, 28) and cam.min() >= 0 and cam.max() <= 1
+    assert prepared.meta["arch"] == arch

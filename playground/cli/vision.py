@@ -62,6 +62,7 @@ def load_dataset(spec: str, image_size: int, seed: int) -> ImageDataset:
 def train_command(args: argparse.Namespace) -> None:
     config = ImageTrainConfig(
         dataset=args.dataset,
+        arch=args.model,
         epochs=args.epochs,
         batch_size=args.batch_size,
         lr=args.lr,
@@ -75,7 +76,7 @@ def train_command(args: argparse.Namespace) -> None:
     )
     dataset = load_dataset(args.dataset, args.image_size, args.seed)
     prepared = prepare(dataset, config)
-    model = build_model(prepared.meta, config.seed, args.model)
+    model = build_model(prepared.meta, config.seed)
     history = train(model, prepared, config, [] if args.json else [ProgressPrinter()])
     evaluation = evaluate(model, prepared)
     if args.save:

@@ -34,9 +34,6 @@ class CourseCNN(nn.Module):
     def forward(self, x: torch.Tensor) -> torch.Tensor:  # (B, C, H, W) -> (B, classes) logits
         return self.classifier(self.features(x))
 
-    def conv_layers(self) -> list[nn.Conv2d]:
-        return [m for m in self.features.modules() if isinstance(m, nn.Conv2d)]
-
 
 @register_model(
     "cnn",

@@ -28,6 +28,7 @@ class ImageTrainConfig:
     """The CNN page's settings. Defaults reach ≥ 98% on MNIST in about 12 s on 2 CPU cores."""
 
     dataset: str = "mnist"
+    arch: str = "cnn"  # any registered image model: the course CNN, lenet, vgg-small, resnet-small…
     epochs: int = 1
     batch_size: int = 64
     lr: float = 0.006
@@ -103,6 +104,7 @@ def prepare(dataset: ImageDataset, config: ImageTrainConfig) -> Prepared:
     meta = {
         "task": "image",
         "dataset": dataset.name,
+        "arch": config.arch,
         "classes": list(dataset.classes),
         "input": [channels, size, size],
         "mean": mean.tolist(),
@@ -113,10 +115,10 @@ def prepare(dataset: ImageDataset, config: ImageTrainConfig) -> Prepared:
     return Prepared(data, norm(dataset.X_test), dataset.y_test, dataset.X_test, meta)
 
 
-def build_model(meta: dict, seed: int, arch: str = "cnn") -> nn.Module:
-    """A registered image model sized for the data's input and classes (the course CNN by default)."""
+def build_model(meta: dict, seed: int, arch: str | None = None) -> nn.Module:
+    """A registered image model sized for the data's input and classes (``meta["arch"]`` unless named)."""
     seed_everything(seed)
-    return create_for_input(arch, tuple(meta["input"]), num_classes=len(meta["classes"]))
+    return create_for_input(arch or meta.get("arch", "cnn"), tuple(meta["input"]), num_classes=len(meta["classes"]))
 
 
 def train(
@@ -189,40 +191,53 @@ def predict(model: nn.Module, meta: dict, image: Image.Image, k: int = 5) -> Pre
 # ---- what the network sees -------------------------------------------------------------
 
 
+ACTIVATIONS = (nn.ReLU, nn.Tanh, nn.Sigmoid, nn.LeakyReLU, nn.GELU)
+
+
 def first_layer_filters(model: nn.Module) -> np.ndarray:
     """(F, kh, kw) first-layer kernels (averaged over input channels), each scaled to [0, 1]."""
-    w = model.conv_layers()[0].weight.detach().float().cpu().mean(1)
+    first = next(m for m in model.modules() if isinstance(m, nn.Conv2d))
+    w = first.weight.detach().float().cpu().mean(1)
     lo, hi = w.amin((1, 2), keepdim=True), w.amax((1, 2), keepdim=True)
     return ((w - lo) / (hi - lo).clamp_min(1e-8)).numpy()
 
 
+def seen_layers(model: nn.Module) -> list[nn.Module]:
+    """The layers whose outputs are the feature maps shown: each activation of a ``features`` stack
+    (the course CNN, LeNet, VGG), or a ResNet's stem activation and the output of each stage."""
+    features = getattr(model, "features", None)
+    if isinstance(features, nn.Module):
+        return [m for m in features.modules() if isinstance(m, ACTIVATIONS)]
+    return [m for name, m in model.named_children() if name == "relu" or name.startswith("layer")]
+
+
+def _capture(model: nn.Module, x: torch.Tensor, layers: list[nn.Module]) -> tuple[torch.Tensor, list[torch.Tensor]]:
+    """The logits for ``x`` and the outputs of ``layers``, in the order they ran."""
+    outputs: list[torch.Tensor] = []
+    handles = [m.register_forward_hook(lambda _m, _i, out: outputs.append(out)) for m in layers]
+    try:
+        logits = model(x.to(next(model.parameters()).device))
+    finally:
+        for handle in handles:
+            handle.remove()
+    return logits, outputs
+
+
 @torch.no_grad()
 def feature_maps(model: nn.Module, x: torch.Tensor) -> list[np.ndarray]:
-    """After each conv block's ReLU: a list of (channels, H, W) arrays for one input (1, C, H, W)."""
+    """After each activation (or ResNet stage): a list of (channels, H, W) arrays for one input (1, C, H, W)."""
     model.eval()
-    maps, h = [], x.to(next(model.parameters()).device)
-    for block in model.features:
-        conv, relu, pool = block
-        a = relu(conv(h))
-        maps.append(a[0].float().cpu().numpy())
-        h = pool(a)
-    return maps
+    _, outputs = _capture(model, x, seen_layers(model))
+    return [a[0].float().cpu().numpy().copy() for a in outputs if a.dim() == 4]
 
 
 def grad_cam(model: nn.Module, x: torch.Tensor, class_index: int) -> np.ndarray:
-    """Grad-CAM on the last conv layer: an (H, W) map in [0, 1] at the input's size."""
+    """Grad-CAM on the last feature maps: an (H, W) map in [0, 1] at the input's size."""
     model.eval()
-    x = x.to(next(model.parameters()).device)
-    store = {}
-    last = model.conv_layers()[-1]
-    handle = last.register_forward_hook(lambda _m, _i, out: store.__setitem__("a", out))
-    try:
-        with torch.enable_grad():
-            logits = model(x)
-            a = store["a"]
-            (grads,) = torch.autograd.grad(logits[0, class_index], a)
-    finally:
-        handle.remove()
+    with torch.enable_grad():
+        logits, outputs = _capture(model, x, seen_layers(model)[-1:])
+        (a,) = outputs
+        (grads,) = torch.autograd.grad(logits[0, class_index], a)
     weights = grads.mean(dim=(2, 3), keepdim=True)  # (1, C, 1, 1)
     cam = torch.relu((weights * a).sum(1, keepdim=True))
     cam = F.interpolate(cam, size=x.shape[-2:], mode="bilinear", align_corners=False)[0, 0]
