@@ -229,15 +229,16 @@ with tab_train:
     )
     settings_to_url(config, "cnn")
 
+    preview = None
     if dataset is None:
         st.info("Choose or upload data in tab ① first.")
     else:
-        channels, size, _ = dataset.shape
         try:
             preview = create_for_input(arch, dataset.shape, num_classes=len(dataset.classes))
-        except PlaygroundError as exc:
+        except PlaygroundError as exc:  # e.g. images too small for this architecture; the other tabs go on
             st.error(str(exc))
-            st.stop()
+    if preview is not None:
+        channels, size, _ = dataset.shape
         summary = summarize(preview, torch.zeros(1, channels, size, size))
         st.markdown(
             f"**{ARCHS[arch]}** ({get_spec(arch).description}) for {size}×{size}×{channels} images and "
