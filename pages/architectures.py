@@ -133,7 +133,9 @@ with tab_compare:
 
         return target
 
-    job = job_button("arch.cmp_job", "Train them", compare_target, disabled=not chosen)
+    job = job_button(
+        "arch.cmp_job", "Train them", compare_target, disabled=not chosen, name="the architecture comparison"
+    )
     if job is not None and job.result:
         results = job.result
         st.plotly_chart(comparison_figure(results), key="arch.cmp_curves")
@@ -190,7 +192,7 @@ with tab_residual:
 
         return target
 
-    res_job = job_button("arch.res_job", "Train both", residual_target)
+    res_job = job_button("arch.res_job", "Train both", residual_target, name="the residual experiment")
     if res_job is not None and res_job.result:
         runs = res_job.result
         c = st.columns(len(runs))
@@ -293,7 +295,7 @@ with tab_pretrained:
                 def transfer_target(model=model, classes=classes):
                     return lambda ctx: pretrained.transfer(model, classes, 0, 30, [ctx], ctx.stop, ctx.set_stage)
 
-                tr_job = job_button("arch.tr_job", "Train both", transfer_target)
+                tr_job = job_button("arch.tr_job", "Train both", transfer_target, name="transfer learning")
                 if tr_job is not None and tr_job.result is not None:
                     r = tr_job.result
                     c = st.columns(3)

@@ -11,6 +11,7 @@ from pages.common import (
     live_job,
     settings_from_url,
     settings_to_url,
+    start_job,
     upload_model,
 )
 from playground.backprop import neuron as nrn
@@ -29,7 +30,6 @@ from playground.figures import history_figure
 from playground.figures.backprop import boundary_figure, grad_norm_figure, graph_figure, trajectory_figure
 from playground.models import summarize
 from playground.models.mlp import ACTIVATIONS
-from playground.training.jobs import Job
 
 st.title("Backpropagation")
 st.caption(
@@ -245,7 +245,7 @@ def _start(state: dict, config: NetworkConfig, epochs: int) -> None:
         norms = GradNormRecorder()
         return train(model, data, config, epochs, [ctx, norms, LiveView(data, ctx.publish, norms)], ctx.stop)
 
-    state["job"] = Job("backprop-network", target).start()
+    state["job"] = start_job(f"{NET}.job", "the network's training", target)
 
 
 def _view(state: dict, rows, grid, grad_norms) -> None:
@@ -412,7 +412,7 @@ with tab_network:
     cols = st.columns(4)
     if cols[0].button("Train", icon=":material/play_arrow:", key="backprop.train", type="primary", disabled=running):
         _start(state, config, int(epochs))
-        running = True
+        running = state["job"] is not None
     if cols[1].button("Pause", icon=":material/pause:", key="backprop.pause", disabled=not running):
         state["job"].stop()
     if cols[2].button("Step one epoch", key="backprop.step_epoch", disabled=running):

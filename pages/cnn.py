@@ -14,6 +14,7 @@ from pages.common import (
     live_job,
     settings_from_url,
     settings_to_url,
+    start_job,
     upload_model,
 )
 from playground.data import images as image_data
@@ -23,7 +24,6 @@ from playground.figures import history_figure
 from playground.figures.images import bar_figure, confusion_figure, mosaic, normalise, overlay, to_display
 from playground.models import summarize
 from playground.models.registry import create_for_input, get_spec
-from playground.training.jobs import Job
 from playground.vision import classifier as clf
 
 st.title("CNN image classifier")
@@ -273,10 +273,10 @@ with tab_train:
                 ctx.set_stage("evaluating on the test set")
                 return history, clf.evaluate(model, prepared)
 
-            job = Job("cnn", target).start()
-            st.session_state[RUN] = {"job": job, "model": model, "prepared": prepared, "config": config}
-            st.session_state["cnn.job"] = job
-            running = True
+            job = start_job("cnn.job", "the CNN page's training", target)
+            if job is not None:
+                st.session_state[RUN] = {"job": job, "model": model, "prepared": prepared, "config": config}
+                running = True
         if running:
             live_job("cnn.job")
         elif job is not None:

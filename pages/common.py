@@ -4,10 +4,13 @@ from __future__ import annotations
 
 import base64
 import binascii
+import gc
 from collections.abc import Callable
 
 import streamlit as st
+from streamlit import runtime
 from streamlit.runtime.pages_manager import PagesManager
+from streamlit.runtime.scriptrunner import get_script_run_ctx
 
 from playground.device import device_info, pick_device
 from playground.device import library_versions as playground_versions
@@ -37,6 +40,20 @@ def _leave_pages_directory_mode() -> None:
 
 
 _leave_pages_directory_mode()
+
+
+def _freeze_startup_heap() -> None:
+    """Keep the objects of the imported libraries out of every later full garbage collection.
+
+    torch, pandas and plotly leave a few hundred thousand long-lived objects; a full
+    collection walks them all (about 0.1 s on one core) while holding the interpreter
+    lock. Frozen, they are skipped (this module is imported once per server process).
+    """
+    gc.collect()
+    gc.freeze()
+
+
+_freeze_startup_heap()
 
 
 def library_versions() -> dict[str, str]:
@@ -87,9 +104,10 @@ def format_seconds(seconds: float | None) -> str:
 
 def progress_text(p: Progress) -> str:
     if p.state == WAITING:
+        wait = "the wait is not known yet" if p.wait_s is None else f"about {format_seconds(p.wait_s)} to wait"
         return (
-            f"Waiting for a free training slot (number {p.queue_position} in the queue); "
-            "other users' runs are training."
+            f"Waiting for a free training slot: number {p.queue_position} in the queue, {wait}. "
+            "Other users' runs are training."
         )
     stage = f"{p.stage} · " if p.stage else ""
     return (
@@ -110,23 +128,95 @@ def show_progress(job: Job, stop_key: str) -> Progress:
     return p
 
 
-@st.fragment(run_every=1.0)
-def live_job(job_key: str, render: Callable[[Progress], None] | None = None, metric: str = "accuracy") -> None:
-    """Poll the job in ``st.session_state[job_key]``: progress, Stop, live curves; rerun the page at the end."""
+def _session_identity() -> tuple[str | None, Callable[[], bool] | None]:
+    """This browser session's id, and a check that its browser is still connected."""
+    ctx = get_script_run_ctx()
+    if ctx is None or not runtime.exists():  # AppTest, or outside a server
+        return None, None
+    session_id = ctx.session_id
+
+    def connected() -> bool:
+        return runtime.exists() and runtime.get_instance().is_active_session(session_id)
+
+    return session_id, connected
+
+
+def start_job(job_key: str, name: str, target: Callable) -> Job | None:
+    """Queue ``target`` as this session's run, kept in ``st.session_state[job_key]``.
+
+    A session keeps one run queued or running at a time; a second gets one sentence and None.
+    """
+    owner, connected = _session_identity()
+    try:
+        job = Job(name, target, owner=owner, connected=connected).start()
+    except PlaygroundError as exc:
+        st.error(str(exc))
+        return None
+    st.session_state[job_key] = job
+    return job
+
+
+def _live_curves(job_key: str, p: Progress, metric: str) -> None:
+    """The run's curves; the figure is rebuilt only when an epoch has been added."""
+    if not p.rows:
+        return
+    cache_key = f"{job_key}.live_figure"
+    cached = st.session_state.get(cache_key)
+    if cached is None or cached[0] != len(p.rows):
+        cached = (len(p.rows), history_figure(p.rows, metric))
+        st.session_state[cache_key] = cached
+    st.plotly_chart(cached[1], key=f"{job_key}.live_curves")
+
+
+def _poll(job_key: str, render: Callable[[Progress], None] | None, metric: str) -> Job | None:
     job: Job | None = st.session_state.get(job_key)
     if job is None:
-        return
+        return None
     p = show_progress(job, f"{job_key}.stop")
     if render is not None:
         render(p)
-    elif p.rows:
-        st.plotly_chart(history_figure(p.rows, metric), key=f"{job_key}.live_curves")
-    if job.finished:
-        st.rerun()  # the whole page, which now shows the results
+    else:
+        _live_curves(job_key, p, metric)
+    return job
+
+
+@st.fragment(run_every=1.0)
+def _live_running(job_key: str, render: Callable[[Progress], None] | None, metric: str) -> None:
+    job = _poll(job_key, render, metric)
+    if job is not None and job.finished:
+        st.session_state.pop(f"{job_key}.live_figure", None)
+        st.rerun()  # the whole page, once, which now shows the results
+
+
+@st.fragment(run_every=3.0)
+def _live_waiting(job_key: str, render: Callable[[Progress], None] | None, metric: str) -> None:
+    job = _poll(job_key, render, metric)
+    if job is not None and job.state != WAITING:
+        st.rerun()  # it has started (or left the queue): poll at the running pace, or show how it ended
+
+
+def live_job(job_key: str, render: Callable[[Progress], None] | None = None, metric: str = "accuracy") -> None:
+    """Poll the job in ``st.session_state[job_key]``: progress, Stop, live curves; rerun the page at the end.
+
+    Each poll reads one snapshot and redraws a progress line and the curves; a run waiting in the
+    queue is polled every 3 s instead of every second.
+    """
+    job: Job | None = st.session_state.get(job_key)
+    if job is None:
+        return
+    if job.state == WAITING:
+        _live_waiting(job_key, render, metric)
+    else:
+        _live_running(job_key, render, metric)
 
 
 def job_button(
-    job_key: str, label: str, make_target: Callable, disabled: bool = False, metric: str = "accuracy"
+    job_key: str,
+    label: str,
+    make_target: Callable,
+    disabled: bool = False,
+    metric: str = "accuracy",
+    name: str = "training",
 ) -> Job | None:
     """A primary button that starts ``make_target()`` as a Job kept in ``st.session_state[job_key]``.
 
@@ -138,8 +228,7 @@ def job_button(
     if st.button(
         label, icon=":material/play_arrow:", type="primary", key=f"{job_key}.start", disabled=running or disabled
     ):
-        st.session_state[job_key] = Job(job_key, make_target()).start()
-        running = True
+        running = start_job(job_key, name, make_target()) is not None
     if running:
         live_job(job_key, metric=metric)
         return None
@@ -153,8 +242,11 @@ def job_outcome(job: Job) -> None:
     p = job.snapshot()
     if p.state == FAILED:
         st.error(p.error)
+    elif p.state == STOPPED and not p.started:
+        st.warning("Stopped while it was waiting in the queue: the model never trained.")
     elif p.state == STOPPED:
-        st.warning(f"Stopped after {len(p.rows)} epoch(s); the model keeps the weights it had reached.")
+        why = "nobody was watching it" if p.abandoned else "you stopped it"
+        st.warning(f"Stopped after {len(p.rows)} epoch(s) because {why}; the model keeps the weights it had reached.")
     elif p.state == DONE:
         st.success(f"Trained {len(p.rows)} epoch(s) in {format_seconds(p.elapsed_s)}.")
 

@@ -5,7 +5,15 @@ import dataclasses
 import pandas as pd
 import streamlit as st
 
-from pages.common import UPLOAD_MB, download_model, job_outcome, live_job, settings_from_url, settings_to_url
+from pages.common import (
+    UPLOAD_MB,
+    download_model,
+    job_outcome,
+    live_job,
+    settings_from_url,
+    settings_to_url,
+    start_job,
+)
 from playground.errors import PlaygroundError
 from playground.figures import history_figure
 from playground.figures.series import backtest_figure, forecast_figure, metrics_table, series_figure
@@ -13,7 +21,6 @@ from playground.models import summarize
 from playground.series import data as sd
 from playground.series import forecaster as fc
 from playground.series import yahoo
-from playground.training.jobs import Job
 
 st.title("Time-series forecasting")
 st.caption(
@@ -323,9 +330,9 @@ with tab_train:
                 ctx.set_stage("baselines and forecasts")
                 return history, fc.evaluate(model, prepared, config)
 
-            st.session_state["fc.job"] = Job("forecast", target).start()
-            st.session_state["fc.run"] = {"model": model, "prepared": prepared, "config": config}
-            running = True
+            if start_job("fc.job", "the forecast page's training", target) is not None:
+                st.session_state["fc.run"] = {"model": model, "prepared": prepared, "config": config}
+                running = True
         if running:
             live_job("fc.job", metric="mae")
         elif job is not None:
@@ -407,8 +414,7 @@ with tab_backtest:
         def bt_target(ctx, series=series, bt_config=bt_config):
             return fc.backtest(series, bt_config, lambda f, n: ctx.set_stage(f"fold {f} of {n}"), [ctx], ctx.stop)
 
-        st.session_state["fc.bt_job"] = Job("backtest", bt_target).start()
-        bt_running = True
+        bt_running = start_job("fc.bt_job", "the backtest", bt_target) is not None
     if bt_running:
         live_job("fc.bt_job", metric="mae")
     elif bt_job is not None:

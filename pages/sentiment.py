@@ -13,6 +13,7 @@ from pages.common import (
     live_job,
     settings_from_url,
     settings_to_url,
+    start_job,
     upload_model,
 )
 from playground.errors import PlaygroundError
@@ -22,7 +23,6 @@ from playground.figures.text import coloured_tokens, length_histogram, prefix_fi
 from playground.models import summarize
 from playground.text import classifier as tc
 from playground.text.data import TextDataset, load_dataset, read_csv
-from playground.training.jobs import Job
 
 st.title("Sentiment analysis")
 st.caption(
@@ -224,10 +224,9 @@ with tab_train:
                 baseline = tc.train_baseline(prepared, config)
                 return history, tc.evaluate(model, prepared), tc.evaluate(baseline, prepared)
 
-            job = Job("sentiment", target).start()
-            st.session_state["sent.job"] = job
-            st.session_state["sent.run"] = {"model": model, "prepared": prepared, "config": config}
-            running = True
+            if start_job("sent.job", "the sentiment page's training", target) is not None:
+                st.session_state["sent.run"] = {"model": model, "prepared": prepared, "config": config}
+                running = True
         if running:
             live_job("sent.job")
         elif job is not None:

@@ -1,6 +1,8 @@
 import threading
 import time
 
+import pytest
+
 from playground.errors import PlaygroundError
 from playground.models import create_model
 from playground.training import TrainConfig, fit
@@ -106,3 +108,111 @@ def test_failures_become_one_sentence():
     assert a.state == FAILED and a.snapshot().error == "Batch size must be at least 1."
     assert b.state == FAILED and "KeyError" in b.snapshot().error
     assert slots.running == 0
+
+
+def blocking_target(gate, result="done"):
+    def target(ctx):
+        while not gate.is_set() and not ctx.stop.is_set():
+            time.sleep(0.01)
+        return result
+
+    return target
+
+
+def test_waiting_runs_see_their_place_and_an_estimated_wait():
+    slots = Slots(1)
+    Job("cnn", lambda ctx: time.sleep(0.3), slots).start().join(10)  # teaches the slots how long a "cnn" run takes
+    gate = threading.Event()
+    first = Job("cnn", blocking_target(gate), slots).start()
+    assert wait_for(lambda: first.state == RUNNING)
+    second = Job("cnn", blocking_target(gate), slots).start()
+    third = Job("cnn", blocking_target(gate), slots).start()
+    assert wait_for(lambda: third.snapshot().queue_position == 2)
+    p2, p3 = second.snapshot(), third.snapshot()
+    assert p2.queue_position == 1 and p2.wait_s is not None and p3.wait_s is not None
+    # the first run should end about 0.3 s after it started; each run ahead of the third adds 0.3 s more
+    assert 0 <= p2.wait_s <= 0.35
+    assert p3.wait_s - p2.wait_s == pytest.approx(0.3, abs=0.05)
+    gate.set()
+    for job in (first, second, third):
+        job.join(10)
+    assert second.snapshot().wait_s is None  # no longer waiting
+
+
+def test_the_wait_is_unknown_until_a_run_of_some_kind_has_finished():
+    slots = Slots(1)
+    gate = threading.Event()
+    first = Job("a", blocking_target(gate), slots).start()
+    assert wait_for(lambda: first.state == RUNNING)
+    second = Job("b", blocking_target(gate), slots).start()
+    assert wait_for(lambda: second.snapshot().queue_position == 1)
+    assert second.snapshot().wait_s is None
+    gate.set()
+    second.join(10)
+
+
+def test_an_owner_keeps_one_run_queued_or_running():
+    slots = Slots(1)
+    gate = threading.Event()
+    first = Job("cnn", blocking_target(gate), slots, owner="session-1").start()
+    with pytest.raises(PlaygroundError, match="already have a run"):
+        Job("forecast", blocking_target(gate), slots, owner="session-1").start()
+    other = Job("forecast", blocking_target(gate), slots, owner="session-2").start()  # another student may queue
+    gate.set()
+    first.join(10)
+    other.join(10)
+    again = Job("forecast", lambda ctx: "again", slots, owner="session-1").start()  # the first has finished
+    again.join(10)
+    assert again.result == "again"
+
+
+def test_a_run_nobody_watches_is_stopped_and_logged(caplog):
+    slots = Slots(1)
+    never = threading.Event()
+    with caplog.at_level("WARNING", logger="playground.training.jobs"):
+        job = Job("cnn", blocking_target(never), slots, owner="gone", connected=lambda: False, abandon_s=0.3)
+        job.start()
+        assert wait_for(lambda: job.finished, timeout=10)
+    p = job.snapshot()
+    assert p.state == STOPPED and p.abandoned and p.started
+    assert slots.running == 0
+    assert any("abandoned" in r.message and "'cnn'" in r.message for r in caplog.records)
+
+
+def test_a_queued_run_nobody_watches_leaves_the_queue():
+    slots = Slots(1)
+    gate = threading.Event()
+    first = Job("first", blocking_target(gate), slots, connected=lambda: True, abandon_s=0.3).start()
+    assert wait_for(lambda: first.state == RUNNING)
+    queued = Job("next", blocking_target(gate), slots, connected=lambda: False, abandon_s=0.3).start()
+    assert wait_for(lambda: queued.finished, timeout=10)
+    q = queued.snapshot()
+    assert q.state == STOPPED and q.abandoned and not q.started  # it never trained
+    assert first.state == RUNNING
+    gate.set()
+    first.join(10)
+
+
+def test_a_watched_or_connected_run_is_not_stopped():
+    slots = Slots(2)
+    gate = threading.Event()
+    connected = Job("a", blocking_target(gate), slots, connected=lambda: True, abandon_s=0.2).start()
+    polled = Job("b", blocking_target(gate), slots, connected=lambda: False, abandon_s=0.2).start()
+    end = time.time() + 1.5
+    while time.time() < end:
+        polled.snapshot()  # a page polling its run
+        time.sleep(0.05)
+    assert connected.state == RUNNING and polled.state == RUNNING
+    gate.set()
+    connected.join(10)
+    polled.join(10)
+    assert connected.state == DONE and polled.state == DONE
+
+
+def test_a_finished_run_collects_garbage_once(monkeypatch):
+    import gc
+
+    calls = []
+    monkeypatch.setattr(gc, "collect", lambda *a: calls.append(a) or 0)
+    Job("a", lambda ctx: "x", Slots(1)).start().join(10)
+    assert len(calls) == 1

@@ -4,16 +4,24 @@ A page creates a ``Job`` in the user's session and starts it; the work runs in
 a plain thread that never touches streamlit, while the page polls
 ``job.snapshot()`` from an ``st.fragment(run_every=...)``. A process-wide
 ``Slots`` limit (``PLAYGROUND_MAX_RUNS``, default 1 on a CPU-only server)
-queues further runs in order, so a classroom cannot overload the machine.
-Jobs live only in the session that made them; nothing here lists them.
+queues further runs in order, so a classroom cannot overload the machine, and
+tells each waiting run its place and an estimated wait.
+
+A run that nobody watches any more is freed: when its page has not polled for
+``PLAYGROUND_ABANDON_S`` seconds (default 60) and its browser is gone, a reaper
+thread stops it and logs why. An owner (a browser session) keeps at most one
+run queued or running.
 """
 
 from __future__ import annotations
 
+import gc
+import heapq
 import logging
 import os
 import threading
 import time
+import weakref
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
@@ -29,41 +37,87 @@ log = logging.getLogger(__name__)
 WAITING, RUNNING, DONE, STOPPED, FAILED = "waiting", "running", "done", "stopped", "failed"
 FINISHED = (DONE, STOPPED, FAILED)
 MAX_RUNS_ENV = "PLAYGROUND_MAX_RUNS"
+ABANDON_ENV = "PLAYGROUND_ABANDON_S"
+DEFAULT_ABANDON_S = 60.0
 
 
 class Slots:
-    """A first-come, first-served limit on how many runs train at once."""
+    """A first-come, first-served limit on how many runs train at once.
+
+    It also remembers how long each kind of run (a job's name) last took, so a
+    waiting run can be told roughly how long it will wait.
+    """
 
     def __init__(self, limit: int):
         self.limit = max(1, int(limit))
         self._cond = threading.Condition()
-        self._queue: list[object] = []
-        self.running = 0
+        self._queue: list[Job] = []
+        self._active: list[Job] = []
+        self._durations: dict[str, float] = {}
 
-    def acquire(self, owner: object, stop: threading.Event) -> bool:
+    @property
+    def running(self) -> int:
+        with self._cond:
+            return len(self._active)
+
+    def acquire(self, job: Job, stop: threading.Event) -> bool:
         """Wait for a free slot in turn; False if ``stop`` was set while waiting."""
         with self._cond:
-            self._queue.append(owner)
+            self._queue.append(job)
             try:
-                while not (self.running < self.limit and self._queue[0] is owner):
+                while not (len(self._active) < self.limit and self._queue[0] is job):
                     if stop.is_set():
                         return False
                     self._cond.wait(timeout=0.1)
-                self.running += 1
+                self._active.append(job)
                 return True
             finally:
-                self._queue.remove(owner)
+                self._queue.remove(job)
                 self._cond.notify_all()
 
-    def release(self) -> None:
+    def release(self, job: Job, seconds: float | None = None) -> None:
+        """Free ``job``'s slot; ``seconds`` is how long it ran, if it ran to the end."""
         with self._cond:
-            self.running -= 1
+            self._active.remove(job)
+            if seconds is not None:
+                self._durations[job.name] = seconds
             self._cond.notify_all()
 
-    def position(self, owner: object) -> int:
-        """1 for the next run to start; 0 when ``owner`` is not waiting."""
+    def position(self, job: Job) -> int:
+        """1 for the next run to start; 0 when ``job`` is not waiting."""
         with self._cond:
-            return self._queue.index(owner) + 1 if owner in self._queue else 0
+            return self._queue.index(job) + 1 if job in self._queue else 0
+
+    def estimated_wait(self, job: Job) -> float | None:
+        """Seconds until ``job`` should start, from the runs ahead of it; None when not known yet.
+
+        Each slot is free when its run's ETA says so; each waiting run ahead then takes
+        as long as the last finished run of its kind (or of any kind).
+        """
+        with self._cond:
+            if job not in self._queue:
+                return None
+            ahead = self._queue[: self._queue.index(job)]
+            free_at = [0.0] * (self.limit - len(self._active))
+            for other in self._active:
+                remaining = other.remaining_s(self._expected(other.name))
+                if remaining is None:
+                    return None
+                free_at.append(remaining)
+            heapq.heapify(free_at)
+            for other in ahead:
+                expected = self._expected(other.name)
+                if expected is None:
+                    return None
+                heapq.heappush(free_at, heapq.heappop(free_at) + expected)
+            return free_at[0]
+
+    def _expected(self, name: str) -> float | None:
+        if name in self._durations:
+            return self._durations[name]
+        if self._durations:
+            return sum(self._durations.values()) / len(self._durations)
+        return None
 
 
 _slots: Slots | None = None
@@ -75,6 +129,15 @@ def default_limit() -> int:
     if value.isdigit() and int(value) > 0:
         return int(value)
     return 2 if torch.cuda.is_available() else 1
+
+
+def abandon_seconds() -> float:
+    """``PLAYGROUND_ABANDON_S``: how long a run may go unwatched before it is stopped (0: never)."""
+    try:
+        value = float(os.environ.get(ABANDON_ENV, DEFAULT_ABANDON_S))
+    except ValueError:
+        return DEFAULT_ABANDON_S
+    return value if value >= 0 else DEFAULT_ABANDON_S
 
 
 def shared_slots() -> Slots:
@@ -103,6 +166,9 @@ class Progress:
     extras: dict
     queue_position: int
     error: str | None
+    wait_s: float | None = None  # while waiting: estimated seconds until it starts (None: not known yet)
+    started: bool = False  # False when it never left the queue (stopped or abandoned while waiting)
+    abandoned: bool = False  # stopped because nobody watched it any more
 
     @property
     def fraction(self) -> float:
@@ -154,12 +220,29 @@ class JobContext(Callback):
 
 
 class Job:
-    """One run of ``target(context) -> result`` in a worker thread, behind the shared slots."""
+    """One run of ``target(context) -> result`` in a worker thread, behind the shared slots.
 
-    def __init__(self, name: str, target: Callable[[JobContext], Any], slots: Slots | None = None):
+    ``owner`` (a browser session's id) may keep one run queued or running at a time;
+    ``connected()`` says whether the owner's browser is still there. A run whose
+    snapshot has not been read for ``abandon_s`` seconds while ``connected()`` is
+    false (or, without ``connected``, simply not read) is stopped by the reaper.
+    """
+
+    def __init__(
+        self,
+        name: str,
+        target: Callable[[JobContext], Any],
+        slots: Slots | None = None,
+        owner: str | None = None,
+        connected: Callable[[], bool] | None = None,
+        abandon_s: float | None = None,
+    ):
         self.name = name
+        self.owner = owner
         self._target = target
         self._slots = slots or shared_slots()
+        self._connected = connected
+        self.abandon_s = abandon_seconds() if abandon_s is None else abandon_s
         self._lock = threading.Lock()
         self._stop = threading.Event()
         self._thread = threading.Thread(target=self._run, name=f"playground-job-{name}", daemon=True)
@@ -173,11 +256,18 @@ class Job:
         self._error: str | None = None
         self._created = time.perf_counter()
         self._fit_start = self._created
+        self._started: float | None = None
         self._finished: float | None = None
+        self._seen = time.monotonic()
+        self._abandoned = False
         self.result: Any = None
 
     def start(self) -> Job:
+        """Queue the run; PlaygroundError if its owner already has one queued or running."""
+        _owners.claim(self)
         self._thread.start()
+        if self.abandon_s > 0:
+            _reaper.watch(self)
         return self
 
     def stop(self) -> None:
@@ -196,8 +286,26 @@ class Job:
     def finished(self) -> bool:
         return self.state in FINISHED
 
-    def snapshot(self) -> Progress:
+    def touch(self) -> None:
+        """Note that someone is watching this run (every snapshot does)."""
         with self._lock:
+            self._seen = time.monotonic()
+
+    def remaining_s(self, expected: float | None = None) -> float | None:
+        """Seconds until this running job should end: its ETA, or ``expected`` less the time it has run."""
+        with self._lock:
+            if self._eta_s is not None:
+                return self._eta_s
+            if expected is None or self._started is None:
+                return None
+            return max(0.0, expected - (time.perf_counter() - self._started))
+
+    def snapshot(self) -> Progress:
+        waiting = self.state == WAITING
+        position = self._slots.position(self) if waiting else 0
+        wait = self._slots.estimated_wait(self) if waiting else None
+        with self._lock:
+            self._seen = time.monotonic()
             end = self._finished or time.perf_counter()
             return Progress(
                 state=self._state,
@@ -211,9 +319,25 @@ class Job:
                 elapsed_s=end - self._created,
                 rows=tuple(self._rows),
                 extras=dict(self._extras),
-                queue_position=self._slots.position(self) if self._state == WAITING else 0,
+                queue_position=position,
                 error=self._error,
+                wait_s=wait,
+                started=self._started is not None,
+                abandoned=self._abandoned,
             )
+
+    def unwatched_for(self) -> float:
+        """Seconds since the last snapshot, or 0 while the owner's browser is still connected."""
+        if self._connected is not None and self._connected():
+            return 0.0
+        with self._lock:
+            return time.monotonic() - self._seen
+
+    def abandon(self) -> None:
+        """Stop a run nobody watches any more (the reaper calls this)."""
+        with self._lock:
+            self._abandoned = True
+        self._stop.set()
 
     def _set(self, **fields) -> None:
         with self._lock:
@@ -221,18 +345,89 @@ class Job:
                 setattr(self, f"_{key}", value)
 
     def _run(self) -> None:
-        if not self._slots.acquire(self, self._stop):
-            self._set(state=STOPPED, finished=time.perf_counter())
-            return
-        self._set(state=RUNNING)
         try:
-            self.result = self._target(JobContext(self))
-            state, error = (STOPPED if self._stop.is_set() else DONE), None
-        except PlaygroundError as exc:
-            state, error = FAILED, str(exc)
-        except Exception as exc:  # a bug: keep the app alive, log the details
-            log.exception("training job %s failed", self.name)
-            state, error = FAILED, f"Training failed unexpectedly ({type(exc).__name__}: {exc})."
+            if not self._slots.acquire(self, self._stop):
+                self._set(state=STOPPED, finished=time.perf_counter())
+                return
+            self._set(state=RUNNING, started=time.perf_counter())
+            seconds = None
+            try:
+                self.result = self._target(JobContext(self))
+                state, error = (STOPPED if self._stop.is_set() else DONE), None
+                if state == DONE:
+                    seconds = time.perf_counter() - self._started
+            except PlaygroundError as exc:
+                state, error = FAILED, str(exc)
+            except Exception as exc:  # a bug: keep the app alive, log the details
+                log.exception("training job %s failed", self.name)
+                state, error = FAILED, f"Training failed unexpectedly ({type(exc).__name__}: {exc})."
+            finally:
+                self._slots.release(self, seconds)
+            self._set(state=state, error=error, finished=time.perf_counter())
         finally:
-            self._slots.release()
-        self._set(state=state, error=error, finished=time.perf_counter())
+            _owners.release(self)
+            # The server does not collect garbage after every page rerun (runner.postScriptGC is off, see
+            # .streamlit/config.toml), so a finished run's cycles are collected here, once per run.
+            gc.collect()
+
+
+class _Owners:
+    """Which owner has a run queued or running: each owner keeps at most one."""
+
+    def __init__(self):
+        self._lock = threading.Lock()
+        self._jobs: dict[str, Job] = {}
+
+    def claim(self, job: Job) -> None:
+        if job.owner is None:
+            return
+        with self._lock:
+            other = self._jobs.get(job.owner)
+            if other is not None and other is not job and not other.finished:
+                raise PlaygroundError(
+                    f"You already have a run queued or training ({other.name}); "
+                    "stop it or let it finish before starting another."
+                )
+            self._jobs[job.owner] = job
+
+    def release(self, job: Job) -> None:
+        with self._lock:
+            if job.owner is not None and self._jobs.get(job.owner) is job:
+                del self._jobs[job.owner]
+
+
+class _Reaper:
+    """One daemon thread that stops runs nobody has watched for their ``abandon_s``."""
+
+    def __init__(self):
+        self._lock = threading.Lock()
+        self._jobs: weakref.WeakSet[Job] = weakref.WeakSet()
+        self._thread: threading.Thread | None = None
+
+    def watch(self, job: Job) -> None:
+        with self._lock:
+            self._jobs.add(job)
+            if self._thread is None:
+                self._thread = threading.Thread(target=self._loop, name="playground-job-reaper", daemon=True)
+                self._thread.start()
+
+    def _loop(self) -> None:
+        while True:
+            with self._lock:
+                jobs = [job for job in self._jobs if not job.finished]
+            for job in jobs:
+                idle = job.unwatched_for()
+                if idle > job.abandon_s and not job._stop.is_set():
+                    log.warning(
+                        "Stopping run '%s' of session %s: nobody has watched it for %.0f s (abandoned).",
+                        job.name,
+                        job.owner or "-",
+                        idle,
+                    )
+                    job.abandon()
+            period = min((job.abandon_s for job in jobs), default=DEFAULT_ABANDON_S)
+            time.sleep(min(5.0, max(0.05, period / 4)))
+
+
+_owners = _Owners()
+_reaper = _Reaper()
