@@ -143,3 +143,18 @@ def test_summary_builds_the_model_for_the_given_input():
     assert out["total_params"] == 204_490  # the course's CNN on 64×64×3, as Keras counts it
     out = json.loads(cli("summary", "mlp", "--input", "5", "--classes", "3", "--json").stdout)
     assert out["total_params"] == 5 * 8 + 8 + 8 * 8 + 8 + 8 * 3 + 3
+
+
+def test_a_model_file_without_its_architecture_is_one_sentence(tmp_path):
+    import torch
+
+    path = tmp_path / "no-arch.pt"
+    torch.save({"format": "playground-model/1", "kwargs": {}, "state_dict": {}, "meta": {}}, path)
+    image = tmp_path / "digit.png"
+    image.write_bytes(b"not needed: the model file is refused first")
+    for args in (("predict", str(path), str(image)), ("sentiment", "--load", str(path), "--predict", "fine")):
+        result = cli(*args)
+        assert result.returncode != 0
+        lines = result.stderr.strip().splitlines()
+        assert len(lines) == 1 and "This model file has no 'arch' entry" in lines[0]
+        assert "Traceback" not in result.stderr and "unexpected" not in result.stderr

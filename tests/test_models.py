@@ -1,6 +1,8 @@
 import io
 import os
 import pickle
+import subprocess
+import sys
 
 import pytest
 import torch
@@ -101,3 +103,66 @@ def test_foreign_and_mismatched_files(tmp_path):
         load_model(path)
     with pytest.raises(PlaygroundError, match="no model file"):
         load_model(tmp_path / "missing.pt")
+
+
+def crafted(tmp_path, **entries):
+    """A model file with the playground's format and exactly ``entries``."""
+    path = tmp_path / "crafted.pt"
+    torch.save({"format": "playground-model/1", **entries}, path)
+    return path
+
+
+def test_a_small_file_asking_for_a_huge_model_is_refused_without_allocating_it(tmp_path):
+    # 1.4 KB that names an MLP of 900 million weights (3.6 GB): refused before anything is built.
+    path = crafted(tmp_path, arch="mlp", kwargs={"in_features": 30_000, "hidden": (30_000,)}, state_dict={}, meta={})
+    assert path.stat().st_size < 4_000
+    code = (
+        "import re\n"
+        "from playground.errors import PlaygroundError\n"
+        "from playground.models import load_model\n"
+        "try:\n"
+        f"    load_model({str(path)!r})\n"
+        "except PlaygroundError as exc:\n"
+        "    print(exc)\n"
+        "status = open('/proc/self/status').read()\n"  # VmHWM: this process's peak memory (ru_maxrss would count pytest's)
+        "print(int(re.search(r'VmHWM:\\s+(\\d+)', status).group(1)) // 1024)\n"
+    )
+    result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=120)
+    message, peak_mb = result.stdout.strip().splitlines()
+    assert "900," in message and "at most 150,000,000" in message
+    assert int(peak_mb) < 1_000, f"loading the file took {peak_mb} MB"
+
+
+@pytest.mark.parametrize(
+    ("entries", "message"),
+    [
+        ({"kwargs": {}, "state_dict": {}}, "no 'arch' entry"),
+        ({"arch": "mlp", "state_dict": {}}, "no 'kwargs' entry"),
+        ({"arch": "mlp", "kwargs": {}}, "no 'state_dict' entry"),
+        ({"arch": 3, "kwargs": {}, "state_dict": {}}, "'arch' entry is not readable"),
+        ({"arch": "mlp", "kwargs": [1], "state_dict": {}}, "'kwargs' entry is not readable"),
+        ({"arch": "mlp", "kwargs": {"hidden": tuple(range(1, 2000))}, "state_dict": {}}, "'kwargs' entry"),
+        ({"arch": "mlp", "kwargs": {}, "state_dict": {"w": 3}}, "'state_dict' entry is not readable"),
+        ({"arch": "mlp", "kwargs": {"hidden": (-5,)}, "state_dict": {}}, "at least one neuron"),
+        ({"arch": "cnn", "kwargs": {"num_classes": -3}, "state_dict": {}}, "cannot be built"),
+        ({"arch": "nope", "kwargs": {}, "state_dict": {}}, "no model called 'nope'"),
+        ({"arch": "mlp", "kwargs": {}, "state_dict": {}, "meta": [1]}, "'meta' entry is not readable"),
+    ],
+)
+def test_every_entry_of_a_model_file_is_checked(tmp_path, entries, message):
+    with pytest.raises(PlaygroundError, match=message):
+        load_model(crafted(tmp_path, **entries))
+
+
+def test_an_image_model_without_its_classes_is_refused(tmp_path):
+    model = create_model("lenet")
+    meta = {"task": "image", "classes": [str(i) for i in range(10)], "input": [1, 28, 28], "mean": [0.1], "std": [0.3]}
+    path = tmp_path / "lenet.pt"
+    save_model(model, path, meta)
+    assert load_model(path)[1] == meta
+    save_model(model, path, {k: v for k, v in meta.items() if k != "classes"})
+    with pytest.raises(PlaygroundError, match="no 'classes' setting"):
+        load_model(path)
+    save_model(model, path, meta | {"input": [1, 28]})
+    with pytest.raises(PlaygroundError, match="'input' setting is not readable"):
+        load_model(path)

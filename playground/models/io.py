@@ -19,9 +19,10 @@ import torch
 from torch import nn
 
 from playground.errors import PlaygroundError
-from playground.models.registry import architecture_of, create_model
+from playground.models.registry import architecture_of, create_model, get_spec, model_skeleton
 
 FORMAT = "playground-model/1"
+MAX_KWARG_VALUES = 256  # constructor arguments are a few numbers and short tuples
 
 
 def model_bytes(model: nn.Module, meta: dict | None = None) -> bytes:
@@ -79,15 +80,94 @@ def read_tensors(source: str | os.PathLike | BinaryIO | bytes, what: str = "mode
 def load_model(source: str | os.PathLike | BinaryIO | bytes) -> tuple[nn.Module, dict]:
     """Read a file written by ``save_model``; returns (model in eval mode on the CPU, meta).
 
-    Uses ``torch.load(weights_only=True)`` (see ``read_tensors``).
+    Uses ``torch.load(weights_only=True)`` (see ``read_tensors``). Every entry is checked, and the
+    architecture the file names is sized on PyTorch's meta device and compared with the registry's
+    limit and with the file's own tensors before any memory is allocated for it: a small crafted
+    file cannot make the server build a huge model.
     """
     payload = read_tensors(source)
     if not isinstance(payload, dict) or payload.get("format") != FORMAT:
         raise PlaygroundError("This file is not a model saved by the playground.")
-    model = create_model(payload["arch"], **payload["kwargs"])
+    name, kwargs, state_dict, meta = _entries(payload)
+    spec = get_spec(name)
+    skeleton = model_skeleton(name, **kwargs)
+    expected = skeleton.state_dict()
+    size = sum(t.numel() for t in expected.values())
+    if size > spec.max_params:
+        raise PlaygroundError(
+            f"This file asks for a '{name}' model of {size:,} values; the playground loads at most "
+            f"{spec.max_params:,}, so it was not loaded."
+        )
+    if set(expected) != set(state_dict) or any(expected[k].shape != state_dict[k].shape for k in expected):
+        raise PlaygroundError("The weights in this file do not fit the architecture it names.")
+    _check_meta(spec.task, meta)
+    model = create_model(name, **kwargs)
     try:
-        model.load_state_dict(payload["state_dict"])
+        model.load_state_dict(state_dict)
     except (RuntimeError, KeyError, TypeError):
         raise PlaygroundError("The weights in this file do not fit the architecture it names.") from None
     model.eval()
-    return model, payload.get("meta") or {}
+    return model, meta
+
+
+def _entries(payload: dict) -> tuple[str, dict, dict, dict]:
+    """The file's architecture name, constructor arguments, weights and meta, each checked."""
+    for key, kind in (("arch", str), ("kwargs", dict), ("state_dict", dict)):
+        if key not in payload:
+            raise PlaygroundError(f"This model file has no '{key}' entry, so it cannot be loaded.")
+        if not isinstance(payload[key], kind):
+            raise PlaygroundError(f"This model file's '{key}' entry is not readable, so it cannot be loaded.")
+    kwargs, state_dict, meta = payload["kwargs"], payload["state_dict"], payload.get("meta") or {}
+    if not all(isinstance(k, str) for k in kwargs) or _count_values(kwargs) > MAX_KWARG_VALUES:
+        raise PlaygroundError("This model file's 'kwargs' entry is not readable, so it cannot be loaded.")
+    if not all(isinstance(k, str) and isinstance(v, torch.Tensor) for k, v in state_dict.items()):
+        raise PlaygroundError("This model file's 'state_dict' entry is not readable, so it cannot be loaded.")
+    if not isinstance(meta, dict):
+        raise PlaygroundError("This model file's 'meta' entry is not readable, so it cannot be loaded.")
+    return payload["arch"], kwargs, state_dict, meta
+
+
+def _count_values(value) -> int:
+    if isinstance(value, dict):
+        return sum(1 + _count_values(v) for v in value.values())
+    if isinstance(value, (list, tuple)):
+        return sum(_count_values(v) for v in value) + 1
+    return 1
+
+
+def _list_of(kind):
+    return lambda v: isinstance(v, list) and all(isinstance(x, kind) for x in v)
+
+
+def _numbers(v) -> bool:
+    return isinstance(v, list) and all(isinstance(x, (int, float)) and not isinstance(x, bool) for x in v)
+
+
+def _shape(v) -> bool:
+    return _list_of(int)(v) and len(v) == 3 and all(0 < x <= 4096 for x in v)
+
+
+def _tokenizer(v) -> bool:
+    return isinstance(v, dict) and isinstance(v.get("word_index"), dict) and isinstance(v.get("num_words"), int)
+
+
+# What prediction reads from ``meta``, per task: a file without it could not be used.
+META_FIELDS: dict[str, dict] = {
+    "image": {"classes": _list_of(str), "input": _shape, "mean": _numbers, "std": _numbers},
+    "text": {
+        "label_names": _list_of(str),
+        "maxlen": lambda v: isinstance(v, int) and 0 < v <= 100_000,
+        "padding": lambda v: v in ("pre", "post"),
+        "truncating": lambda v: v in ("pre", "post"),
+        "tokenizer": _tokenizer,
+        "language": lambda v: isinstance(v, str),
+    },
+}  # a tabular model's settings are read (and checked) by the backprop page itself
+
+
+def _check_meta(task: str, meta: dict) -> None:
+    for key, valid in META_FIELDS.get(task, {}).items():
+        if key not in meta:
+            raise PlaygroundError(f"This model file has no '{key}' setting, which using a {task} model needs.")
+        if not valid(meta[key]):
+            raise PlaygroundError(f"This model file's '{key}' setting is not readable, so it cannot be used.")

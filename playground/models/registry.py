@@ -16,6 +16,7 @@ from torch import nn
 from playground.errors import PlaygroundError
 
 TASKS = ("tabular", "image", "sequence", "text")
+MAX_PARAMS = 150_000_000  # the largest model a file may ask for: VGG-16 (138 million) fits, with room to spare
 
 
 @dataclass(frozen=True)
@@ -27,6 +28,7 @@ class ModelSpec:
     input_shape: tuple[int, ...]  # of one default example, without the batch dimension
     integer_input: bool = False  # token ids rather than real values
     shape_kwargs: Callable[[tuple[int, ...]], dict] | None = None  # input shape -> constructor arguments
+    max_params: int = MAX_PARAMS  # a model file asking for more is refused before anything is allocated
 
     def example_input(self, batch: int = 1) -> torch.Tensor:
         """A batch of inputs the default model accepts (random ids for text models)."""
@@ -93,6 +95,17 @@ def create_for_input(name: str, input_shape: tuple[int, ...], **kwargs) -> nn.Mo
         except (IndexError, ValueError):
             raise PlaygroundError(f"'{name}' cannot take inputs of shape {list(input_shape)}.") from None
     return create_model(name, **kwargs)
+
+
+def model_skeleton(name: str, **kwargs) -> nn.Module:
+    """``create_model`` on PyTorch's meta device: the shapes without allocating any memory."""
+    try:
+        with torch.device("meta"):
+            return create_model(name, **kwargs)
+    except PlaygroundError:
+        raise
+    except Exception:  # a factory given absurd numbers (negative sizes, wrong types) fails in many ways
+        raise PlaygroundError(f"Model '{name}' cannot be built with these settings.") from None
 
 
 def architecture_of(model: nn.Module) -> tuple[str, dict]:
