@@ -124,7 +124,8 @@ def test_a_small_file_asking_for_a_huge_model_is_refused_without_allocating_it(t
         f"    load_model({str(path)!r})\n"
         "except PlaygroundError as exc:\n"
         "    print(exc)\n"
-        "status = open('/proc/self/status').read()\n"  # VmHWM: this process's peak memory (ru_maxrss would count pytest's)
+        # VmHWM: this process's own peak memory (ru_maxrss would include pytest's, inherited across fork)
+        "status = open('/proc/self/status').read()\n"
         "print(int(re.search(r'VmHWM:\\s+(\\d+)', status).group(1)) // 1024)\n"
     )
     result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=120)
