@@ -78,7 +78,8 @@ def settings_from_url(cls, prefix: str):
         st.session_state[key] = config
         if ignored:
             st.info(
-                f"Some settings in the link were not understood and were left at their defaults: {', '.join(ignored)}."
+                "Some settings in the link were not understood or are out of range, and were left at their "
+                f"defaults: {'; '.join(ignored)}."
             )
     return st.session_state[key]
 

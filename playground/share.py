@@ -1,9 +1,11 @@
 """Settings <-> URL query string, so a teacher can send a link that opens the same experiment.
 
 A config is a frozen dataclass; only fields that differ from the defaults go
-into the URL, as ``prefix.field=value`` (tuples comma-separated). Reading
-ignores unknown keys and keeps the default for any value that does not parse
-or that the config rejects, reporting which ones.
+into the URL, as ``prefix.field=value`` (tuples comma-separated). A field made
+with ``bounded`` or ``one_of`` also says which values a link may set, so that a
+crafted link cannot ask for 999,999 epochs. Reading ignores unknown keys and
+keeps the default for any value that does not parse, lies outside its field's
+limits, or that the config rejects, naming each one.
 """
 
 from __future__ import annotations
@@ -15,6 +17,42 @@ from typing import TypeVar
 from playground.errors import PlaygroundError
 
 C = TypeVar("C")
+
+
+SEED_MAX = 2**31 - 1
+
+
+def bounded(default, low, high, max_items: int | None = None):
+    """A config field whose link value must lie between ``low`` and ``high`` (for tuples: each of at most
+    ``max_items`` items)."""
+    metadata = {"range": (low, high)} | ({"max_items": max_items} if max_items is not None else {})
+    return dataclasses.field(default=default, metadata=metadata)
+
+
+def one_of(default, options):
+    """A config field whose link value must be one of ``options``."""
+    return dataclasses.field(default=default, metadata={"choices": tuple(options)})
+
+
+def limits(cls, name: str) -> dict:
+    """The ``range`` or ``choices`` a field of ``cls`` was declared with (empty when it has none)."""
+    return dict(next(f for f in dataclasses.fields(cls) if f.name == name).metadata)
+
+
+def _allowed(value, metadata) -> str | None:
+    """None when ``value`` is allowed; else what is, in a few words."""
+    if "choices" in metadata:
+        choices = metadata["choices"]
+        return None if value in choices else "one of " + ", ".join(_encode(c) for c in choices)
+    if "range" in metadata:
+        low, high = metadata["range"]
+        items = value if isinstance(value, tuple) else (value,)
+        most = metadata.get("max_items", len(items))
+        if len(items) <= most and all(low <= v <= high for v in items):
+            return None
+        each = f"at most {most} values, each " if "max_items" in metadata else ""
+        return f"{each}{_encode(low)} to {_encode(high)}"
+    return None
 
 
 def _encode(value) -> str:
@@ -56,7 +94,11 @@ def to_query(config, prefix: str) -> dict[str, str]:
 
 
 def from_query(cls: type[C], params: Mapping[str, str], prefix: str) -> tuple[C, list[str]]:
-    """A ``cls`` built from the query parameters under ``prefix``; also the names that were ignored."""
+    """A ``cls`` built from the query parameters under ``prefix``; also what was ignored, one phrase each.
+
+    Each phrase names the field, and for a value outside the field's limits, the value and
+    what is allowed: ``"epochs=999999 (1 to 200)"``.
+    """
     defaults = cls()
     values, ignored = {}, []
     for f in dataclasses.fields(cls):
@@ -65,10 +107,16 @@ def from_query(cls: type[C], params: Mapping[str, str], prefix: str) -> tuple[C,
             continue
         default = getattr(defaults, f.name)
         try:
-            values[f.name] = _decode(str(params[key]), default)
+            value = _decode(str(params[key]), default)
         except (ValueError, TypeError):
             ignored.append(f.name)
+            continue
+        allowed = _allowed(value, f.metadata)
+        if allowed is None:
+            values[f.name] = value
+        else:
+            ignored.append(f"{f.name}={params[key]} ({allowed})")
     try:
         return cls(**values), ignored
     except (PlaygroundError, ValueError, TypeError):
-        return defaults, sorted(values)
+        return defaults, ignored + sorted(values)

@@ -142,3 +142,15 @@ def test_model_files_of_other_architectures_classify_and_other_tasks_are_refused
     at.file_uploader(key="cnn.load").upload("lstm.pt", model_bytes(forecaster, {}), "application/octet-stream").run()
     assert not at.exception
     assert at.error and at.error[0].value == "This file holds a 'forecast-rnn' model, which does not classify images."
+
+
+def test_a_link_asking_for_too_much_is_named_and_left_at_the_defaults():
+    at = AppTest.from_file(APP, default_timeout=120)
+    at.run()
+    at.query_params.update({"cnn.epochs": "999999", "cnn.train_size": "2000", "cnn.batch_size": "lots"})
+    at.switch_page("pages/cnn.py").run()
+    notice = " ".join(i.value for i in at.info)
+    assert "epochs=999999 (1 to 200)" in notice and "train_size=2000 (one of 0, 1000" in notice
+    assert "batch_size" in notice  # unreadable values are named in the same notice
+    assert at.number_input(key="cnn.epochs").value == 1
+    assert at.select_slider(key="cnn.train_size").value == 0

@@ -1,6 +1,11 @@
+import dataclasses
+
 from playground.backprop.network import NetworkConfig
 from playground.backprop.neuron import Neuron
-from playground.share import from_query, to_query
+from playground.series.forecaster import ForecastConfig
+from playground.share import _encode, from_query, to_query
+from playground.text.classifier import TextTrainConfig
+from playground.vision.classifier import ImageTrainConfig
 
 
 def test_round_trip_through_the_url():
@@ -22,3 +27,40 @@ def test_bad_values_are_ignored_and_named():
 def test_invalid_combination_falls_back_to_defaults():
     config, ignored = from_query(Neuron, {"neuron.inputs": "1,2", "neuron.activation": "sigmoid"}, "neuron")
     assert config == Neuron() and "inputs" in ignored
+
+
+def test_out_of_range_and_unknown_values_are_named_with_what_is_allowed():
+    params = {"cnn.epochs": "999999", "cnn.train_size": "2000", "cnn.lr": "0.004", "cnn.optimizer": "lbfgs"}
+    config, ignored = from_query(ImageTrainConfig, params, "cnn")
+    assert config.epochs == 1 and config.train_size == 0 and config.optimizer == "adam"
+    assert config.lr == 0.004  # the one allowed value is kept
+    assert "epochs=999999 (1 to 200)" in ignored
+    assert "train_size=2000 (one of 0, 1000, 5000, 10000, 20000)" in ignored
+    assert any(i.startswith("optimizer=lbfgs (one of adam,") for i in ignored)
+
+
+def test_a_tuple_is_bounded_in_length_and_in_each_item():
+    config, ignored = from_query(NetworkConfig, {"net.hidden": ",".join(["16"] * 50)}, "net")
+    assert config.hidden == NetworkConfig().hidden and ignored == [
+        f"hidden={','.join(['16'] * 50)} (at most 8 values, each 1 to 256)"
+    ]
+    config, ignored = from_query(NetworkConfig, {"net.hidden": "16,16"}, "net")
+    assert config.hidden == (16, 16) and ignored == []
+
+
+def test_every_limit_admits_its_own_default():
+    # every field written into a link, defaults included, reads back with nothing ignored
+    for cls, prefix in (
+        (ImageTrainConfig, "cnn"),
+        (ForecastConfig, "fc"),
+        (TextTrainConfig, "sent"),
+        (NetworkConfig, "net"),
+    ):
+        defaults = cls()
+        params = {
+            f"{prefix}.{f.name}": _encode(getattr(defaults, f.name))
+            for f in dataclasses.fields(cls)
+            if getattr(defaults, f.name) is not None
+        }
+        config, ignored = from_query(cls, params, prefix)
+        assert ignored == [] and config == defaults, (cls.__name__, ignored)

@@ -14,6 +14,7 @@ from torch import nn
 from playground.data.toy2d import Toy2D, make_toy2d
 from playground.errors import PlaygroundError
 from playground.models import create_model
+from playground.share import SEED_MAX, bounded, one_of
 from playground.training import Callback, History, TensorData, TrainConfig, fit, seed_everything
 from playground.training.engine import BatchEvent, EpochStats
 
@@ -23,19 +24,19 @@ class NetworkConfig:
     """Everything the 2-D network section of the page lets a user set."""
 
     dataset: str = "circle"
-    n_points: int = 400
-    noise: float = 0.1
-    test_ratio: float = 0.5
+    n_points: int = one_of(400, (100, 200, 400, 800, 1600))
+    noise: float = bounded(0.1, 0.0, 0.5)
+    test_ratio: float = bounded(0.5, 0.1, 0.9)
     features: tuple[str, ...] = ("x1", "x2")
-    hidden: tuple[int, ...] = (8, 8)
+    hidden: tuple[int, ...] = bounded((8, 8), 1, 256, max_items=8)
     activation: str = "tanh"
     optimizer: str = "adam"
-    lr: float = 0.03
-    batch_size: int = 32
-    l1: float = 0.0
-    l2: float = 0.0
-    epochs: int = 300
-    seed: int = 0
+    lr: float = bounded(0.03, 0.00001, 10.0)
+    batch_size: int = one_of(32, (1, 4, 8, 16, 32, 64, 128))
+    l1: float = bounded(0.0, 0.0, 0.1)
+    l2: float = bounded(0.0, 0.0, 0.1)
+    epochs: int = bounded(300, 1, 5000)
+    seed: int = bounded(0, 0, SEED_MAX)
     device: str | None = None
 
     def train_config(self, epochs: int | None = None) -> TrainConfig:

@@ -19,6 +19,7 @@ from playground.models import create_model
 from playground.series.data import Series
 from playground.series.metrics import Scores, score
 from playground.series.windows import Prepared, make_windows, to_values
+from playground.share import SEED_MAX, bounded, one_of
 from playground.training import Callback, History, TensorData, TrainConfig, fit, seed_everything
 
 Predictor = Callable[[np.ndarray], np.ndarray]  # scaled windows (B, lookback) -> scaled targets (B, horizon)
@@ -41,22 +42,22 @@ class ForecastConfig:
     column: str = ""  # the Seattle weather column or the ticker's price column; "" for the default
     target: str = "price"  # or "log-return"
     scaler: str = "standard"  # or "minmax"
-    lookback: int = 10
-    horizon: int = 1
-    test_split: float = 0.2
-    val_split: float = 0.1
+    lookback: int = bounded(10, 1, 200)
+    horizon: int = bounded(1, 1, 60)
+    test_split: float = bounded(0.2, 0.05, 0.5)
+    val_split: float = bounded(0.1, 0.0, 0.4)
     cell: str = "lstm"
-    hidden: int = 50
-    layers: int = 2
-    dropout: float = 0.0
-    epochs: int = 50
-    batch_size: int = 32
-    lr: float = 0.003
-    seed: int = 0
-    season: int = -1  # -1: the series' own season length; 0: no seasonal baseline
-    future: int = 20  # steps forecast past the last date
+    hidden: int = one_of(50, (8, 16, 32, 50, 64, 128))
+    layers: int = bounded(2, 1, 4)
+    dropout: float = bounded(0.0, 0.0, 0.5)
+    epochs: int = bounded(50, 1, 1000)
+    batch_size: int = one_of(32, (8, 16, 32, 64, 128))
+    lr: float = one_of(0.003, (0.0003, 0.001, 0.003, 0.01))
+    seed: int = bounded(0, 0, SEED_MAX)
+    season: int = bounded(-1, -1, 400)  # -1: the series' own season length; 0: no seasonal baseline
+    future: int = bounded(20, 1, 365)  # steps forecast past the last date
     interval: str = "residuals"  # or "mc-dropout"
-    folds: int = 3  # rolling-origin backtest folds
+    folds: int = bounded(3, 1, 10)  # rolling-origin backtest folds
     device: str | None = None
 
     def resolved_season(self, series: Series) -> int:

@@ -12,6 +12,7 @@ from torch import nn
 
 from playground.errors import PlaygroundError
 from playground.models import create_model
+from playground.share import SEED_MAX, bounded, one_of
 from playground.text.data import TextDataset
 from playground.text.tokenizer import Tokenizer, pad_sequences, suggest_maxlen
 from playground.training import Callback, History, TensorData, TrainConfig, fit, seed_everything
@@ -25,23 +26,23 @@ class TextTrainConfig:
 
     dataset: str = "en-movies"
     mode: str = "auto"  # en, zh-char, zh-word; auto: en for English, zh-char for Chinese
-    num_words: int = 0  # 0: the course's 1000 for the toy set, 10,000 for real corpora
-    maxlen: int = 0
-    padding: str = "pre"
-    truncating: str = "pre"
+    num_words: int = bounded(0, 0, 50_000)  # 0: the course's 1000 for the toy set, 10,000 for real corpora
+    maxlen: int = bounded(0, 0, 500)
+    padding: str = one_of("pre", ("pre", "post"))
+    truncating: str = one_of("pre", ("pre", "post"))
     cell: str = "gru"
     bidirectional: bool = False
-    embed_dim: int = 64
-    hidden: int = 64
-    layers: int = 1
-    dropout: float = 0.4
-    epochs: int = 0
+    embed_dim: int = one_of(64, (16, 32, 64, 128, 256))
+    hidden: int = one_of(64, (16, 32, 64, 128, 256))
+    layers: int = bounded(1, 1, 3)
+    dropout: float = bounded(0.4, 0.0, 0.8)
+    epochs: int = bounded(0, 0, 500)
     batch_size: int = 64
-    lr: float = 0.003
+    lr: float = one_of(0.003, (0.0003, 0.001, 0.003, 0.01, 0.03))
     schedule: str = "constant"  # or "onecycle"
     test_split: float = 0.2
     val_split: float = 0.1
-    seed: int = 0
+    seed: int = bounded(0, 0, SEED_MAX)
     device: str | None = None
 
     def resolved_mode(self, language: str) -> str:

@@ -17,6 +17,7 @@ from playground.data.decode import ClassImages
 from playground.data.images import ImageDataset
 from playground.errors import PlaygroundError
 from playground.models.registry import create_for_input
+from playground.share import SEED_MAX, bounded, one_of
 from playground.training import Callback, History, TensorData, TrainConfig, fit, seed_everything
 from playground.vision.preprocess import Step, preprocess
 
@@ -29,15 +30,15 @@ class ImageTrainConfig:
 
     dataset: str = "mnist"
     arch: str = "cnn"  # any registered image model: the course CNN, lenet, vgg-small, resnet-small…
-    epochs: int = 1
-    batch_size: int = 64
-    lr: float = 0.006
-    optimizer: str = "adam"
-    schedule: str = "onecycle"
+    epochs: int = bounded(1, 1, 200)
+    batch_size: int = one_of(64, (16, 32, 64, 128, 256))
+    lr: float = one_of(0.006, (0.0003, 0.001, 0.002, 0.004, 0.006, 0.01, 0.03, 0.1))
+    optimizer: str = one_of("adam", ("adam", "adamw", "sgd", "momentum", "rmsprop"))
+    schedule: str = one_of("onecycle", ("onecycle", "constant"))
     augment: bool = False
-    val_split: float = 0.1
-    train_size: int = 0  # use only this many training images (0: all), to see what more data buys
-    seed: int = 0
+    val_split: float = bounded(0.1, 0.0, 0.5)
+    train_size: int = one_of(0, (0, 1000, 5000, 10000, 20000))  # this many training images (0: all)
+    seed: int = bounded(0, 0, SEED_MAX)
     device: str | None = None
 
     def train_config(self) -> TrainConfig:
