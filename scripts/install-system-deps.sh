@@ -1,11 +1,26 @@
 #!/usr/bin/env bash
-# Debian/Ubuntu's Chromium for the browser tests (Playwright drives it; it never downloads a browser).
+# Debian/Ubuntu packages the tests need, each installed only when it is missing:
+# Chromium for the browser tests (Playwright drives it; it never downloads a browser) and
+# nginx for the load-balancer test (tests/test_deploy.py starts its own on free ports).
 set -euo pipefail
-if [ -x "${PLAYGROUND_CHROMIUM:-/usr/bin/chromium}" ]; then
-  exit 0
-fi
 SUDO=""
 if [ "$(id -u)" != "0" ]; then SUDO="sudo"; fi
 export DEBIAN_FRONTEND=noninteractive
+
+missing=()
+if [ ! -x "${PLAYGROUND_CHROMIUM:-/usr/bin/chromium}" ]; then missing+=(chromium); fi
+if [ ! -x /usr/sbin/nginx ]; then missing+=(nginx); fi
+if [ "${#missing[@]}" -eq 0 ]; then
+  exit 0
+fi
+
 $SUDO apt-get update -qq
-$SUDO apt-get install -y -qq chromium >/dev/null
+packages=()
+for name in "${missing[@]}"; do
+  # nginx-light: the small build where releases still have several; otherwise plain nginx.
+  if [ "$name" = nginx ] && apt-cache show nginx-light >/dev/null 2>&1; then
+    name=nginx-light
+  fi
+  packages+=("$name")
+done
+$SUDO apt-get install -y -qq "${packages[@]}" >/dev/null
