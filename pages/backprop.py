@@ -7,6 +7,7 @@ import streamlit as st
 
 from pages.common import (
     download_model,
+    figure_once,
     job_outcome,
     live_job,
     settings_from_url,
@@ -251,10 +252,12 @@ def _start(state: dict, config: NetworkConfig, epochs: int) -> None:
 def _view(state: dict, rows, grid, grad_norms) -> None:
     data = state["data"]
     left, right = st.columns([1.1, 1])
-    left.plotly_chart(
-        boundary_figure(*grid, data.points_train, data.y_train.numpy(), data.points_test, data.y_test.numpy()),
-        key="backprop.boundary",
+    boundary = figure_once(  # redrawn every second while training: rebuilt only when the grid changes
+        "backprop.boundary_figure",
+        grid,
+        lambda: boundary_figure(*grid, data.points_train, data.y_train.numpy(), data.points_test, data.y_test.numpy()),
     )
+    left.plotly_chart(boundary, key="backprop.boundary")
     with right:
         if rows:
             last = rows[-1]
@@ -262,8 +265,16 @@ def _view(state: dict, rows, grid, grad_norms) -> None:
                 f"Epoch **{last.epoch}** · train loss **{last.train_loss:.4f}** · test loss "
                 f"**{last.val_loss:.4f}** · test accuracy **{last.val_metric:.1%}**"
             )
-            st.plotly_chart(history_figure(rows, "accuracy", val_name="test", height=260), key="backprop.curves")
-            st.plotly_chart(grad_norm_figure(grad_norms, height=240), key="backprop.gradnorms")
+            curves = figure_once(
+                "backprop.curves_figure", (len(rows), rows[-1]), lambda: history_figure(rows, "accuracy", "test", 260)
+            )
+            st.plotly_chart(curves, key="backprop.curves")
+            norms = figure_once(
+                "backprop.norms_figure",
+                (len(grad_norms), tuple(grad_norms[-1:][0]) if grad_norms else ()),
+                lambda: grad_norm_figure(grad_norms, 240),
+            )
+            st.plotly_chart(norms, key="backprop.gradnorms")
         else:
             st.info(
                 "Press **Train** to watch the decision boundary form. The shading is the network's "

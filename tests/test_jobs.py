@@ -216,3 +216,38 @@ def test_a_finished_run_collects_garbage_once(monkeypatch):
     monkeypatch.setattr(gc, "collect", lambda *a: calls.append(a) or 0)
     Job("a", lambda ctx: "x", Slots(1)).start().join(10)
     assert len(calls) == 1
+
+
+def test_a_run_leaves_a_core_to_the_server_while_others_wait(monkeypatch):
+    import torch
+
+    from playground.training import jobs
+
+    monkeypatch.setattr(jobs, "ALL_THREADS", 4)
+    slots = Slots(1)
+    gate = threading.Event()
+
+    def threads(ctx):
+        gate.wait(10)
+        return torch.get_num_threads()
+
+    first = Job("first", threads, slots).start()
+    assert wait_for(lambda: first.state == RUNNING)
+    second = Job("second", threads, slots).start()
+    assert wait_for(lambda: second.snapshot().queue_position == 1)
+    # the first took its slot alone; the second takes it with nobody behind it
+    gate.set()
+    first.join(10)
+    second.join(10)
+    assert second.result == 4
+    slots = Slots(1)
+    gate.clear()
+    busy = Job("busy", threads, slots).start()
+    assert wait_for(lambda: busy.state == RUNNING)
+    waiting = [Job(f"w{i}", threads, slots).start() for i in range(2)]
+    assert wait_for(lambda: waiting[1].snapshot().queue_position == 2)
+    gate.set()
+    for job in (busy, *waiting):
+        job.join(10)
+    assert waiting[0].result == 3  # someone was still waiting when it started
+    assert waiting[1].result == 4

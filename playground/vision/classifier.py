@@ -87,9 +87,10 @@ def prepare(dataset: ImageDataset, config: ImageTrainConfig) -> Prepared:
         if config.train_size < 10:
             raise PlaygroundError("Use at least 10 training images.")
         train_idx = train_idx[: config.train_size]
-    X = dataset.X_train.float() / 255
-    mean = X[train_idx].mean(dim=(0, 2, 3))
-    std = X[train_idx].std(dim=(0, 2, 3)).clamp_min(1e-3)
+    X = dataset.X_train[train_idx].float() / 255  # only the training part: no float copy of the whole set
+    mean = X.mean(dim=(0, 2, 3))
+    std = X.std(dim=(0, 2, 3)).clamp_min(1e-3)
+    del X
 
     def norm(t: torch.Tensor) -> torch.Tensor:
         return (t.float() / 255 - mean.view(1, -1, 1, 1)) / std.view(1, -1, 1, 1)
