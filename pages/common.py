@@ -21,7 +21,8 @@ from playground.figures import history_figure
 from playground.models import load_model, model_bytes
 from playground.models.registry import get_spec
 from playground.share import from_query, to_query
-from playground.training.jobs import DONE, FAILED, STOPPED, WAITING, Job, Progress
+from playground.training import workers
+from playground.training.jobs import DONE, FAILED, STOPPED, WAITING, Job, Progress, default_limit
 
 SWITCH_INTERVAL_S = 0.0005
 UPLOAD_MB = 20  # per uploader: photos, zips of small images, CSVs, model files (the server allows 120 MB)
@@ -84,6 +85,15 @@ def _log_to_the_server_console() -> None:
 
 
 _log_to_the_server_console()
+
+
+def _start_training_workers() -> None:
+    """Start the worker processes runs train in (one per run slot) while the first page renders."""
+    if workers.process_mode():
+        workers.warm_up(default_limit())
+
+
+_start_training_workers()
 
 
 def library_versions() -> dict[str, str]:

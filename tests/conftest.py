@@ -5,6 +5,9 @@ import pytest
 # Tests run on the CPU whatever the machine has, so results are comparable everywhere.
 os.environ.setdefault("PLAYGROUND_DEVICE", "cpu")
 os.environ["PLAYGROUND_OFFLINE"] = "1"  # tests never touch the network
+# Runs train in threads of the test process (fast, and AppTest reads their results); tests/test_workers.py and
+# the browser tests (tests/browser.py) use worker processes, the app's default.
+os.environ["PLAYGROUND_WORKERS"] = "thread"
 
 
 @pytest.fixture

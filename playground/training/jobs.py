@@ -30,6 +30,7 @@ import torch
 from torch import nn
 
 from playground.errors import PlaygroundError
+from playground.training import workers
 from playground.training.engine import BatchEvent, Callback, EpochStats, History, TrainConfig
 
 log = logging.getLogger(__name__)
@@ -232,7 +233,10 @@ class JobContext(Callback):
 
 
 class Job:
-    """One run of ``target(context) -> result`` in a worker thread, behind the shared slots.
+    """One run of ``target(context) -> result`` behind the shared slots.
+
+    The run is watched from a thread of this process; with ``process`` (the default, see
+    ``workers.process_mode``) the target itself runs in a worker process (``workers.py``).
 
     ``owner`` (a browser session's id) may keep one run queued or running at a time;
     ``connected()`` says whether the owner's browser is still there. A run whose
@@ -248,8 +252,10 @@ class Job:
         owner: str | None = None,
         connected: Callable[[], bool] | None = None,
         abandon_s: float | None = None,
+        process: bool | None = None,
     ):
         self.name = name
+        self.process = workers.process_mode() if process is None else process
         self.owner = owner
         self._target = target
         self._slots = slots or shared_slots()
@@ -362,10 +368,14 @@ class Job:
                 self._set(state=STOPPED, finished=time.perf_counter())
                 return
             self._set(state=RUNNING, started=time.perf_counter())
-            torch.set_num_threads(self._slots.threads_for(self))  # for this thread's parallel regions
+            threads = self._slots.threads_for(self)
             seconds = None
             try:
-                self.result = self._target(JobContext(self))
+                if self.process:
+                    self.result = workers.run_in_worker(self._target, JobContext(self), threads)
+                else:
+                    torch.set_num_threads(threads)  # for this thread's parallel regions
+                    self.result = self._target(JobContext(self))
                 state, error = (STOPPED if self._stop.is_set() else DONE), None
                 if state == DONE:
                     seconds = time.perf_counter() - self._started
