@@ -15,7 +15,6 @@ run queued or running.
 
 from __future__ import annotations
 
-import gc
 import heapq
 import logging
 import os
@@ -399,7 +398,7 @@ class Job:
             _owners.release(self)
             # The server does not collect garbage after every page rerun (runner.postScriptGC is off, see
             # .streamlit/config.toml), so a finished run's cycles are collected here, once per run.
-            gc.collect()
+            workers.release_memory()
 
 
 class _Owners:

@@ -19,9 +19,14 @@ waits its turn each time: on 2 cores a run of 1.8 s took 34 s while a class pres
 
 from __future__ import annotations
 
+import contextlib
+import ctypes
+import ctypes.util
+import gc
 import logging
 import multiprocessing
 import os
+import sys
 import threading
 import time
 from collections.abc import Callable
@@ -111,6 +116,18 @@ def _serve(conn, stop) -> None:
         except Exception as exc:  # a bug: the parent logs it and tells the user in one sentence
             message = ("error", f"{type(exc).__name__}: {exc}")
         conn.send(message)
+        target = result = message = None  # the run's data and model: gone before the next run arrives
+        release_memory()
+
+
+def release_memory() -> None:
+    """Collect the finished run's objects and hand the freed heap back to the system (glibc keeps it otherwise)."""
+    gc.collect()
+    if _libc is not None:
+        _libc.malloc_trim(0)
+
+
+_libc = ctypes.CDLL(ctypes.util.find_library("c")) if sys.platform.startswith("linux") else None
 
 
 # ---- the parent's side ----------------------------------------------------------------------
@@ -122,11 +139,32 @@ class _Worker:
         self.conn, child = context.Pipe()
         self.stop = context.Event()
         self.process = context.Process(target=_serve, args=(child, self.stop), name="playground-worker", daemon=True)
-        self.process.start()
+        with _without_main_module():
+            self.process.start()
         child.close()
 
     def alive(self) -> bool:
         return self.process.is_alive()
+
+
+@contextlib.contextmanager
+def _without_main_module():
+    """Start a worker without re-importing the parent's main module in it.
+
+    ``spawn`` imports the parent's ``__main__`` in the child, here ``streamlit``'s command line and with it
+    the whole web server: 150 MB per worker, and warnings about a missing script context. A worker needs
+    only this module, which cloudpickle and the run's own imports bring.
+    """
+    main = sys.modules["__main__"]
+    saved = {name: getattr(main, name) for name in ("__spec__", "__file__") if hasattr(main, name)}
+    try:
+        main.__spec__ = None
+        if hasattr(main, "__file__"):
+            del main.__file__
+        yield
+    finally:
+        for name, value in saved.items():
+            setattr(main, name, value)
 
 
 class Pool:
