@@ -60,7 +60,7 @@ class StreamlitServer:
             stdout=self._log_file,
             stderr=subprocess.STDOUT,
             start_new_session=True,
-            env={**os.environ, "PLAYGROUND_WORKERS": "process", **(env or {})},  # the app's default
+            env={**os.environ, **(env or {})},
         )
 
     def wait_healthy(self, timeout: float = 90) -> None:

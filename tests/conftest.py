@@ -5,8 +5,7 @@ import pytest
 # Tests run on the CPU whatever the machine has, so results are comparable everywhere.
 os.environ.setdefault("PLAYGROUND_DEVICE", "cpu")
 os.environ["PLAYGROUND_OFFLINE"] = "1"  # tests never touch the network
-# Runs train in threads of the test process (fast, and AppTest reads their results); tests/test_workers.py and
-# the browser tests (tests/browser.py) use worker processes, the app's default.
+# Runs train in threads, the app's default; tests/test_workers.py and tests/test_classroom.py use worker processes.
 os.environ["PLAYGROUND_WORKERS"] = "thread"
 
 

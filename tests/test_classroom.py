@@ -16,9 +16,8 @@ NETWORK_TAB = "② A network on 2-D data"
 
 @pytest.fixture(scope="module")
 def server():
-    srv = StreamlitServer(
-        env={"PLAYGROUND_DEVICE": "cpu", "PLAYGROUND_MAX_RUNS": "1", "PLAYGROUND_ABANDON_S": str(ABANDON_S)}
-    )
+    env = {"PLAYGROUND_MAX_RUNS": "1", "PLAYGROUND_ABANDON_S": str(ABANDON_S), "PLAYGROUND_WORKERS": "process"}
+    srv = StreamlitServer(env={"PLAYGROUND_DEVICE": "cpu", **env})  # runs in a worker process: Stop must reach it
     try:
         srv.wait_healthy()
         yield srv

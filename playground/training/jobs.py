@@ -234,8 +234,8 @@ class JobContext(Callback):
 class Job:
     """One run of ``target(context) -> result`` behind the shared slots.
 
-    The run is watched from a thread of this process; with ``process`` (the default, see
-    ``workers.process_mode``) the target itself runs in a worker process (``workers.py``).
+    The run is watched from a thread of this process; with ``process`` (``PLAYGROUND_WORKERS=process``,
+    see ``workers.process_mode``) the target itself runs in a worker process (``workers.py``).
 
     ``owner`` (a browser session's id) may keep one run queued or running at a time;
     ``connected()`` says whether the owner's browser is still there. A run whose
