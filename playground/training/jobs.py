@@ -1,7 +1,8 @@
 """Training runs in worker threads, for the browser.
 
 A page creates a ``Job`` in the user's session and starts it; the work runs in
-a plain thread that never touches streamlit, while the page polls
+a plain thread that never touches streamlit (or, with ``PLAYGROUND_WORKERS=process``,
+in a worker process: ``workers.py``), while the page polls
 ``job.snapshot()`` from an ``st.fragment(run_every=...)``. A process-wide
 ``Slots`` limit (``PLAYGROUND_MAX_RUNS``, default 1 on a CPU-only server)
 queues further runs in order, so a classroom cannot overload the machine, and
