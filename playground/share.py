@@ -109,7 +109,7 @@ def from_query(cls: type[C], params: Mapping[str, str], prefix: str) -> tuple[C,
         try:
             value = _decode(str(params[key]), default)
         except (ValueError, TypeError):
-            ignored.append(f.name)
+            ignored.append(f"{f.name}={params[key]} (not readable)")
             continue
         allowed = _allowed(value, f.metadata)
         if allowed is None:

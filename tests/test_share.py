@@ -21,7 +21,7 @@ def test_bad_values_are_ignored_and_named():
     params = {"net.lr": "fast", "net.epochs": "12", "net.noise": "nan", "other.lr": "1"}
     config, ignored = from_query(NetworkConfig, params, "net")
     assert config.epochs == 12 and config.lr == NetworkConfig().lr
-    assert sorted(ignored) == ["lr", "noise"]
+    assert sorted(ignored) == ["lr=fast (not readable)", "noise=nan (not readable)"]
 
 
 def test_invalid_combination_falls_back_to_defaults():
