@@ -4,9 +4,6 @@ from __future__ import annotations
 
 import base64
 import binascii
-import gc
-import logging
-import sys
 from collections.abc import Callable
 
 import streamlit as st
@@ -20,11 +17,10 @@ from playground.errors import PlaygroundError
 from playground.figures import history_figure
 from playground.models import load_model, model_bytes
 from playground.models.registry import get_spec
+from playground.serving import prepare_server_process
 from playground.share import from_query, to_query
-from playground.training import workers
-from playground.training.jobs import DONE, FAILED, STOPPED, WAITING, Job, Progress, default_limit
+from playground.training.jobs import DONE, FAILED, STOPPED, WAITING, Job, Progress
 
-SWITCH_INTERVAL_S = 0.0005
 UPLOAD_MB = 20  # per uploader: photos, zips of small images, CSVs, model files (the server allows 120 MB)
 WEIGHTS_UPLOAD_MB = 120  # a ResNet-50 weights file is 98 MB
 
@@ -46,54 +42,7 @@ def _leave_pages_directory_mode() -> None:
 _leave_pages_directory_mode()
 
 
-def _freeze_startup_heap() -> None:
-    """Keep the objects of the imported libraries out of every later full garbage collection.
-
-    torch, pandas and plotly leave a few hundred thousand long-lived objects; a full
-    collection walks them all (about 0.1 s on one core) while holding the interpreter
-    lock. Frozen, they are skipped (this module is imported once per server process).
-    """
-    gc.collect()
-    gc.freeze()
-
-
-_freeze_startup_heap()
-
-
-def _hand_the_interpreter_over_often() -> None:
-    """Let a training thread get the interpreter lock back quickly while pages run Python.
-
-    Each PyTorch call releases the lock and takes it back; when another thread runs Python meanwhile
-    (a student's page tokenizing a corpus), the trainer waits up to the switch interval, by default
-    5 ms, at every call. Measured here: a small network's 1.6 s of training took 63 s beside one busy
-    page thread at 5 ms, 6.8 s at 0.5 ms (bench/classroom.py shows the effect on a class).
-    """
-    sys.setswitchinterval(SWITCH_INTERVAL_S)
-
-
-_hand_the_interpreter_over_often()
-
-
-def _log_to_the_server_console() -> None:
-    """The package's log lines (each run's queue and running time, abandoned runs) in the server's output."""
-    log = logging.getLogger("playground")
-    if not log.handlers:
-        handler = logging.StreamHandler()
-        handler.setFormatter(logging.Formatter("%(asctime)s %(levelname)s %(name)s: %(message)s"))
-        log.addHandler(handler)
-        log.setLevel(logging.INFO)
-
-
-_log_to_the_server_console()
-
-
-def _start_training_workers() -> None:
-    """Start the worker processes runs train in (one per run slot) while the first page renders."""
-    if workers.process_mode():
-        workers.warm_up(default_limit())
-
-
-_start_training_workers()
+prepare_server_process()  # once per server process: garbage collection, thread switching, logs, workers
 
 
 def library_versions() -> dict[str, str]:

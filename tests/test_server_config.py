@@ -15,3 +15,22 @@ def test_no_full_garbage_collection_after_every_rerun(monkeypatch):
     assert st_config.get_option("runner.postScriptGC") is False
     text = CONFIG.read_text()
     assert "postScriptGC = false" in text and "interpreter lock" in text  # the reason stays beside it
+
+
+def test_the_server_process_is_prepared_for_a_class():
+    import gc
+    import logging
+    import sys
+
+    from playground.serving import SWITCH_INTERVAL_S, prepare_server_process
+
+    before = sys.getswitchinterval()
+    gc.unfreeze()  # as if no page had prepared this process yet
+    try:
+        prepare_server_process()
+        assert sys.getswitchinterval() == SWITCH_INTERVAL_S < before  # a trainer gets the lock back within 0.5 ms
+        assert gc.get_freeze_count() > 10_000  # torch's and the test's objects are out of full collections
+        assert logging.getLogger("playground").handlers  # each run's times reach the server's output
+    finally:
+        sys.setswitchinterval(before)
+        gc.unfreeze()

@@ -105,7 +105,6 @@ class _Remote(Callback):
 
 def _serve(conn, stop) -> None:
     """A worker's life: take a run, do it, send back what came of it; until the parent goes."""
-    torch.set_num_threads(max(1, torch.get_num_threads()))
     while True:
         try:
             payload, threads = conn.recv()
