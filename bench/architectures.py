@@ -13,6 +13,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from playground.data.images import load_bundled  # noqa: E402
 from playground.device import device_info, pick_device  # noqa: E402
+from playground.models import models_for  # noqa: E402
 from playground.vision import architectures as arch  # noqa: E402
 from playground.vision.classifier import ImageTrainConfig, prepare  # noqa: E402
 
@@ -30,7 +31,7 @@ def main() -> None:
     config = ImageTrainConfig(train_size=args.train_size, epochs=args.epochs, device=str(device))
     prepared = prepare(load_bundled("mnist"), config)
     print(f"{'model':<14}{'params':>10}{'MACs':>12}{'s/epoch':>9}{'samples/s':>11}{'memory MB':>11}{'test acc':>10}")
-    for r in arch.compare(arch.COMPARABLE, prepared, config):
+    for r in arch.compare(models_for("architectures"), prepared, config):
         print(
             f"{r.name:<14}{r.params:>10,}{r.macs:>12,}{r.seconds_per_epoch:>9.1f}{r.samples_per_s:>11,.0f}"
             f"{r.peak_memory / 2**20:>11.0f}{r.test_accuracy:>10.2%}"

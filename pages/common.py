@@ -1,25 +1,25 @@
-"""Streamlit pieces every page shares: errors, live training runs, settings in the URL, model files."""
+"""Streamlit pieces every page shares: its header, settings in the URL, model summaries and files.
+
+Training runs are in pages/runs.py.
+"""
 
 from __future__ import annotations
 
-import base64
-import binascii
 from collections.abc import Callable
 
+import pandas as pd
 import streamlit as st
-from streamlit import runtime
+import torch
 from streamlit.runtime.pages_manager import PagesManager
-from streamlit.runtime.scriptrunner import get_script_run_ctx
 
 from playground.device import device_info, pick_device
 from playground.device import library_versions as playground_versions
 from playground.errors import PlaygroundError
-from playground.figures import history_figure
-from playground.models import load_model, model_bytes
+from playground.lessons import lesson
+from playground.models import load_model, model_bytes, summarize
 from playground.models.registry import get_spec
 from playground.serving import prepare_server_process
-from playground.share import from_query, to_query
-from playground.training.jobs import DONE, FAILED, STOPPED, WAITING, Job, Progress
+from playground.share import from_query, limits, to_query
 
 UPLOAD_MB = 20  # per uploader: photos, zips of small images, CSVs, model files (the server allows 120 MB)
 WEIGHTS_UPLOAD_MB = 120  # a ResNet-50 weights file is 98 MB
@@ -43,6 +43,12 @@ _leave_pages_directory_mode()
 
 
 prepare_server_process()  # once per server process: garbage collection, thread switching, logs, workers
+
+
+def header(slug: str, caption: str) -> None:
+    """The page's title, from the page list, and what it is about."""
+    st.title(lesson(slug).page_title)
+    st.caption(caption)
 
 
 def library_versions() -> dict[str, str]:
@@ -84,66 +90,38 @@ def settings_to_url(config, prefix: str) -> None:
         st.query_params.update(wanted)
 
 
-def format_seconds(seconds: float | None) -> str:
-    if seconds is None:
-        return "…"
-    if seconds < 60:
-        return f"{seconds:.0f} s"
-    return f"{seconds // 60:.0f} min {seconds % 60:02.0f} s"
+def setting(where, widget: str, label: str, config, field: str, key: str, **kwargs):
+    """A ``widget`` (a Streamlit element's name) for ``field`` of ``config``, opening at its value.
 
-
-def progress_text(p: Progress) -> str:
-    if p.state == WAITING:
-        wait = "the wait is not known yet" if p.wait_s is None else f"about {format_seconds(p.wait_s)} to wait"
-        return (
-            f"Waiting for a free training slot: number {p.queue_position} in the queue, {wait}. "
-            "Other users' runs are training."
-        )
-    stage = f"{p.stage} · " if p.stage else ""
-    return (
-        f"{stage}epoch {p.epoch}/{p.epochs} · batch {p.batch}/{p.batches} · "
-        f"{p.samples_per_s:,.0f} samples/s · ETA {format_seconds(p.eta_s)}"
-    )
-
-
-def show_progress(job: Job, stop_key: str) -> Progress:
-    """Progress bar with epoch, ETA and samples/s, and a Stop button while the job runs."""
-    p = job.snapshot()
-    if p.state == WAITING:
-        st.progress(0.0, text=progress_text(p))
-    elif not job.finished:
-        st.progress(p.fraction, text=progress_text(p))
-    if not job.finished and st.button("Stop", icon=":material/stop:", key=stop_key):
-        job.stop()
-    return p
-
-
-def _session_identity() -> tuple[str | None, Callable[[], bool] | None]:
-    """This browser session's id, and a check that its browser is still connected."""
-    ctx = get_script_run_ctx()
-    if ctx is None or not runtime.exists():  # AppTest, or outside a server
-        return None, None
-    session_id = ctx.session_id
-
-    def connected() -> bool:
-        return runtime.exists() and runtime.get_instance().is_active_session(session_id)
-
-    return session_id, connected
-
-
-def start_job(job_key: str, name: str, target: Callable) -> Job | None:
-    """Queue ``target`` as this session's run, kept in ``st.session_state[job_key]``.
-
-    A session keeps one run queued or running at a time; a second gets one sentence and None.
+    Its options, or its lowest and highest value, are the ones the field was declared with
+    (``playground.share.one_of`` / ``bounded``): the same limits a shared link is checked against.
     """
-    owner, connected = _session_identity()
-    try:
-        job = Job(name, target, owner=owner, connected=connected).start()
-    except PlaygroundError as exc:
-        st.error(str(exc))
-        return None
-    st.session_state[job_key] = job
-    return job
+    value, allowed = getattr(config, field), limits(type(config), field)
+    element = getattr(where, widget)
+    if "choices" in allowed:
+        options = list(allowed["choices"])
+        if widget in ("selectbox", "radio"):
+            return element(label, options, index=options.index(value), key=key, **kwargs)
+        return element(label, options, value=value, key=key, **kwargs)
+    if "range" in allowed:
+        low, high = allowed["range"]
+        return element(label, low, high, value, key=key, **kwargs)
+    return element(label, value, key=key, **kwargs)
+
+
+def model_summary(model, example: torch.Tensor, title: str = "Layer by layer", note: str = "") -> None:
+    """An expander with the model's layers (like Keras' ``model.summary()``), its parameter count and ``note``."""
+    summary = summarize(model, example)
+    with st.expander(f"{title}: {summary.total_params:,} parameters"):
+        if note:
+            st.markdown(note)
+        st.dataframe(
+            pd.DataFrame(
+                [(r.name, r.type, " × ".join(map(str, r.output_shape)), r.params, r.macs) for r in summary.rows],
+                columns=["layer", "type", "output shape", "parameters", "multiply-adds"],
+            ),
+            hide_index=True,
+        )
 
 
 def figure_once(key: str, version, build: Callable[[], object]):
@@ -169,98 +147,6 @@ def _same(a, b) -> bool:
         except (ValueError, TypeError):  # arrays inside: only the same object counts
             return False
     return False
-
-
-def _live_curves(job_key: str, p: Progress, metric: str) -> None:
-    """The run's curves; the figure is rebuilt only when an epoch has been added."""
-    if p.rows:
-        figure = figure_once(
-            f"{job_key}.live_figure", (len(p.rows), p.rows[-1]), lambda: history_figure(p.rows, metric)
-        )
-        st.plotly_chart(figure, key=f"{job_key}.live_curves")
-
-
-def _poll(job_key: str, render: Callable[[Progress], None] | None, metric: str) -> Job | None:
-    job: Job | None = st.session_state.get(job_key)
-    if job is None:
-        return None
-    p = show_progress(job, f"{job_key}.stop")
-    if render is not None:
-        render(p)
-    else:
-        _live_curves(job_key, p, metric)
-    return job
-
-
-@st.fragment(run_every=1.0)
-def _live_running(job_key: str, render: Callable[[Progress], None] | None, metric: str) -> None:
-    job = _poll(job_key, render, metric)
-    if job is not None and job.finished:
-        st.session_state.pop(f"{job_key}.live_figure", None)
-        st.rerun()  # the whole page, once, which now shows the results
-
-
-@st.fragment(run_every=3.0)
-def _live_waiting(job_key: str, render: Callable[[Progress], None] | None, metric: str) -> None:
-    job = _poll(job_key, render, metric)
-    if job is not None and job.state != WAITING:
-        st.rerun()  # it has started (or left the queue): poll at the running pace, or show how it ended
-
-
-def live_job(job_key: str, render: Callable[[Progress], None] | None = None, metric: str = "accuracy") -> None:
-    """Poll the job in ``st.session_state[job_key]``: progress, Stop, live curves; rerun the page at the end.
-
-    Each poll reads one snapshot and redraws a progress line and the curves; a run waiting in the
-    queue is polled every 3 s instead of every second.
-    """
-    job: Job | None = st.session_state.get(job_key)
-    if job is None:
-        return
-    if job.state == WAITING:
-        _live_waiting(job_key, render, metric)
-    else:
-        _live_running(job_key, render, metric)
-
-
-def job_button(
-    job_key: str,
-    label: str,
-    make_target: Callable,
-    disabled: bool = False,
-    metric: str = "accuracy",
-    name: str = "training",
-) -> Job | None:
-    """A primary button that starts ``make_target()`` as a Job kept in ``st.session_state[job_key]``.
-
-    While the job runs it shows live progress (and Stop); afterwards how it ended. Returns the
-    finished job, or None while there is none or it is still running.
-    """
-    job = st.session_state.get(job_key)
-    running = job is not None and not job.finished
-    if st.button(
-        label, icon=":material/play_arrow:", type="primary", key=f"{job_key}.start", disabled=running or disabled
-    ):
-        running = start_job(job_key, name, make_target()) is not None
-    if running:
-        live_job(job_key, metric=metric)
-        return None
-    if job is not None:
-        job_outcome(job)
-    return job
-
-
-def job_outcome(job: Job) -> None:
-    """One line on how a finished job ended."""
-    p = job.snapshot()
-    if p.state == FAILED:
-        st.error(p.error)
-    elif p.state == STOPPED and not p.started:
-        st.warning("Stopped while it was waiting in the queue: the model never trained.")
-    elif p.state == STOPPED:
-        why = "nobody was watching it" if p.abandoned else "you stopped it"
-        st.warning(f"Stopped after {len(p.rows)} epoch(s) because {why}; the model keeps the weights it had reached.")
-    elif p.state == DONE:
-        st.success(f"Trained {len(p.rows)} epoch(s) in {format_seconds(p.elapsed_s)}.")
 
 
 def download_model(model, meta: dict, file_name: str, key: str) -> None:
@@ -298,59 +184,3 @@ def upload_model(key: str, expected_arch: str | None = None, expected_task: str 
         st.error(str(exc))
         return None
     return model, meta
-
-
-_CANVAS_HTML = """
-<div class="pg-canvas">
-  <canvas width="280" height="280" aria-label="drawing canvas"></canvas>
-  <div class="pg-canvas-buttons">
-    <button type="button" class="pg-use">Classify the drawing</button>
-    <button type="button" class="pg-clear">Clear</button>
-  </div>
-</div>
-"""
-_CANVAS_CSS = """
-.pg-canvas canvas { border: 1px solid var(--st-border-color, #ccc); border-radius: 6px; touch-action: none;
-                    background: #fff; cursor: crosshair; }
-.pg-canvas-buttons { margin-top: 6px; display: flex; gap: 8px; }
-.pg-canvas-buttons button { padding: 4px 12px; border-radius: 6px; border: 1px solid #aaa; background: #f6f6f6;
-                            cursor: pointer; }
-"""
-_CANVAS_JS = """
-export default function(component) {
-  const { parentElement, setStateValue } = component;
-  const canvas = parentElement.querySelector("canvas");
-  if (canvas.dataset.ready) return;
-  canvas.dataset.ready = "1";
-  const ctx = canvas.getContext("2d");
-  const clear = () => { ctx.fillStyle = "#fff"; ctx.fillRect(0, 0, canvas.width, canvas.height); };
-  clear();
-  ctx.lineWidth = 18; ctx.lineCap = "round"; ctx.lineJoin = "round"; ctx.strokeStyle = "#000";
-  let drawing = false;
-  const at = (e) => { const r = canvas.getBoundingClientRect();
-    return [(e.clientX - r.left) * canvas.width / r.width, (e.clientY - r.top) * canvas.height / r.height]; };
-  canvas.addEventListener("pointerdown", (e) => { drawing = true; canvas.setPointerCapture(e.pointerId);
-    const [x, y] = at(e); ctx.beginPath(); ctx.moveTo(x, y); ctx.lineTo(x + 0.1, y); ctx.stroke(); });
-  canvas.addEventListener("pointermove", (e) => { if (!drawing) return; const [x, y] = at(e);
-    ctx.lineTo(x, y); ctx.stroke(); });
-  canvas.addEventListener("pointerup", () => { drawing = false; });
-  parentElement.querySelector(".pg-clear").onclick = () => { clear(); setStateValue("image", null); };
-  parentElement.querySelector(".pg-use").onclick = () => setStateValue("image", canvas.toDataURL("image/png"));
-}
-"""
-_canvas = None
-
-
-def drawing_canvas(key: str) -> bytes | None:
-    """A 280×280 canvas to draw on (black ink on white); the PNG bytes once "Classify the drawing" is pressed."""
-    global _canvas
-    if _canvas is None:
-        _canvas = st.components.v2.component("playground_canvas", html=_CANVAS_HTML, css=_CANVAS_CSS, js=_CANVAS_JS)
-    result = _canvas(key=key, on_image_change=lambda: None)
-    data_url = getattr(result, "image", None)
-    if not data_url or not str(data_url).startswith("data:image/png;base64,"):
-        return None
-    try:
-        return base64.b64decode(str(data_url).split(",", 1)[1], validate=True)
-    except (ValueError, binascii.Error):
-        return None

@@ -119,4 +119,13 @@ def from_query(cls: type[C], params: Mapping[str, str], prefix: str) -> tuple[C,
     try:
         return cls(**values), ignored
     except (PlaygroundError, ValueError, TypeError):
-        return defaults, ignored + sorted(values)
+        pass
+    kept = {}  # the config refuses some value, or a combination: keep each value it accepts beside the others
+    for name, value in values.items():
+        try:
+            cls(**kept, **{name: value})
+        except (PlaygroundError, ValueError, TypeError) as exc:
+            ignored.append(f"{name}={params[f'{prefix}.{name}']} ({str(exc).rstrip('.')})")
+        else:
+            kept[name] = value
+    return cls(**kept), ignored

@@ -16,3 +16,11 @@ def cpu_threads():
     before = torch.get_num_threads()
     yield
     torch.set_num_threads(before)
+
+
+@pytest.fixture
+def open_page():
+    """``open_page(slug, query=None)``: a fresh AppTest session of the app on that page, rendered without exception."""
+    from tests.helpers import open_page
+
+    return open_page

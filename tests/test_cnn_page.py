@@ -6,11 +6,9 @@ import zipfile
 import numpy as np
 import pytest
 from PIL import Image
-from streamlit.testing.v1 import AppTest
 
 from playground.data import images as image_data
-from tests.test_pages import APP
-from tests.test_vision import photo_of
+from tests.helpers import photo_of, png_bytes
 
 
 @pytest.fixture(autouse=True)
@@ -18,32 +16,18 @@ def offline(monkeypatch):
     monkeypatch.setattr(image_data, "online", lambda *a, **k: False)
 
 
-def open_cnn() -> AppTest:
-    at = AppTest.from_file(APP, default_timeout=120)
-    at.run()
-    at.switch_page("pages/cnn.py").run()
-    assert not at.exception, [e.value for e in at.exception]
-    return at
-
-
-def png_bytes(image: Image.Image) -> bytes:
-    buffer = io.BytesIO()
-    image.save(buffer, "PNG")
-    return buffer.getvalue()
-
-
-def test_opens_on_bundled_mnist_with_samples_and_the_course_cnn():
-    at = open_cnn()
+def test_opens_on_bundled_mnist_with_samples_and_the_course_cnn(open_page):
+    at = open_page("cnn")
     assert any("MNIST, bundled: 50,000 training" in c.value for c in at.caption)
     assert len(at.get("image")) >= 10  # a row of samples per class
     # conv 1·9·32+32, conv 32·9·64+64, conv 64·9·64+64, dense 64·64+64 (1×1×64 left), dense 64·10+10
     assert any("60,554 parameters" in m.value for m in at.markdown)
 
 
-def test_train_evaluate_and_classify_a_photo():
-    at = open_cnn()
+def test_train_evaluate_and_classify_a_photo(open_page):
+    at = open_page("cnn")
     at.select_slider(key="cnn.train_size").set_value(5000).run()
-    at.button(key="cnn.train").click().run()
+    at.button(key="cnn.job.start").click().run()
     job = at.session_state["cnn.job"]
     job.join(120)
     at.run()
@@ -60,10 +44,10 @@ def test_train_evaluate_and_classify_a_photo():
     assert "inverted" in captions and "Grad-CAM" in captions
 
 
-def test_bad_picture_gets_one_sentence():
-    at = open_cnn()
+def test_bad_picture_gets_one_sentence(open_page):
+    at = open_page("cnn")
     at.select_slider(key="cnn.train_size").set_value(5000).run()
-    at.button(key="cnn.train").click().run()
+    at.button(key="cnn.job.start").click().run()
     at.session_state["cnn.job"].join(120)
     at.run()
     at.file_uploader(key="cnn.picture").upload("photo.png", b"\x89PNG\r\n\x1a\n broken", "image/png").run()
@@ -83,8 +67,8 @@ def class_zip() -> bytes:
     return buffer.getvalue()
 
 
-def test_own_classes_from_a_zip_and_refused_zips():
-    at = open_cnn()
+def test_own_classes_from_a_zip_and_refused_zips(open_page):
+    at = open_page("cnn")
     at.radio(key="cnn.source").set_value("own").run()
     at.file_uploader(key="cnn.zip").upload("classes.zip", class_zip(), "application/zip").run()
     assert not at.exception and not at.error
@@ -97,8 +81,8 @@ def test_own_classes_from_a_zip_and_refused_zips():
     assert "outside the archive" in at.error[0].value
 
 
-def test_offline_download_says_why_and_keeps_the_bundled_set():
-    at = open_cnn()
+def test_offline_download_says_why_and_keeps_the_bundled_set(open_page):
+    at = open_page("cnn")
     at.radio(key="cnn.source").set_value("download").run()
     at.selectbox(key="cnn.download_name").set_value("cifar10").run()
     at.button(key="cnn.download").click().run()
@@ -107,17 +91,17 @@ def test_offline_download_says_why_and_keeps_the_bundled_set():
     assert any("bundled MNIST is used" in i.value for i in at.info)
 
 
-def test_architecture_choice_trains_lenet_and_keeps_it_in_the_link():
-    at = open_cnn()
+def test_architecture_choice_trains_lenet_and_keeps_it_in_the_link(open_page):
+    at = open_page("cnn")
     at.selectbox(key="cnn.arch").set_value("lenet").run()
     assert any("LeNet-5" in m.value and "44,426 parameters" in m.value for m in at.markdown)
     assert at.query_params.get("cnn.arch") == "lenet"
     at.select_slider(key="cnn.train_size").set_value(1000).run()
-    at.button(key="cnn.train").click().run()
+    at.button(key="cnn.job.start").click().run()
     at.session_state["cnn.job"].join(120)
     at.run()
     assert not at.exception and not at.error
-    assert at.session_state["cnn.run"]["model"].playground_arch[0] == "lenet"
+    assert at.session_state["cnn.job"].kept["model"].playground_arch[0] == "lenet"
     mnist = image_data.load_bundled("mnist")
     seven = png_bytes(photo_of(mnist.X_test[0, 0].numpy()))
     at.file_uploader(key="cnn.picture").upload("seven.png", seven, "image/png").run()
@@ -125,11 +109,11 @@ def test_architecture_choice_trains_lenet_and_keeps_it_in_the_link():
     assert any(s.value.startswith("Prediction:") for s in at.subheader)
 
 
-def test_model_files_of_other_architectures_classify_and_other_tasks_are_refused():
+def test_model_files_of_other_architectures_classify_and_other_tasks_are_refused(open_page):
     from playground.models import create_model, model_bytes
     from playground.vision import classifier as clf
 
-    at = open_cnn()
+    at = open_page("cnn")
     mnist = image_data.load_bundled("mnist")
     meta = clf.prepare(mnist, clf.ImageTrainConfig(arch="resnet-small", train_size=100)).meta
     resnet = clf.build_model(meta, seed=0)
@@ -144,11 +128,8 @@ def test_model_files_of_other_architectures_classify_and_other_tasks_are_refused
     assert at.error and at.error[0].value == "This file holds a 'forecast-rnn' model, which does not classify images."
 
 
-def test_a_link_asking_for_too_much_is_named_and_left_at_the_defaults():
-    at = AppTest.from_file(APP, default_timeout=120)
-    at.run()
-    at.query_params.update({"cnn.epochs": "999999", "cnn.train_size": "2000", "cnn.batch_size": "lots"})
-    at.switch_page("pages/cnn.py").run()
+def test_a_link_asking_for_too_much_is_named_and_left_at_the_defaults(open_page):
+    at = open_page("cnn", {"cnn.epochs": "999999", "cnn.train_size": "2000", "cnn.batch_size": "lots"})
     notice = " ".join(i.value for i in at.info)
     assert "epochs=999999 (1 to 200)" in notice and "train_size=2000 (one of 0, 1000" in notice
     assert "batch_size" in notice  # unreadable values are named in the same notice

@@ -23,6 +23,27 @@ def train_once(seed, epochs=5):
     return model, history
 
 
+def device_of(model):
+    return next(model.parameters()).device
+
+
+def weights_of(model):
+    """A copy of the model's weights on the CPU, whatever device it trained on."""
+    return {k: v.detach().to("cpu", copy=True) for k, v in model.state_dict().items()}
+
+
+def same_weights(model, state):
+    return all(torch.equal(v.cpu(), state[k]) for k, v in model.state_dict().items())
+
+
+class WeightsAtEpochEnd(Callback):
+    def __init__(self):
+        self.weights = {}  # epoch -> the model's weights as that epoch ended
+
+    def on_epoch_end(self, model, stats, history):
+        self.weights[stats.epoch] = weights_of(model)
+
+
 def test_same_seed_same_history():
     _, a = train_once(3)
     _, b = train_once(3)
@@ -63,20 +84,23 @@ def test_stop_request_ends_run_between_batches_and_leaves_a_model():
     assert counter.seen == 3  # no batch after the request
     assert len(history.epochs) == 1  # the partial epoch is still evaluated and recorded
     assert history.best_state is not None
-    assert model(torch.zeros(1, 2)).shape == (1, 2)
+    assert model(torch.zeros(1, 2, device=device_of(model))).shape == (1, 2)
 
 
 def test_best_weights_are_kept_apart_from_latest():
-    stop = None
     seed_everything(0)
     model = create_model("mlp", in_features=2, hidden=(8,), num_classes=2)
+    recorder = WeightsAtEpochEnd()
     # a huge learning rate makes later epochs worse than the best one
-    history = fit(model, make_data(), TrainConfig(epochs=15, batch_size=8, lr=3.0, optimizer="sgd"), stop=stop)
-    best_val = min(history.column("val_loss"))
-    assert history.epochs[history.best_epoch - 1].val_loss == best_val
+    config = TrainConfig(epochs=15, batch_size=8, lr=3.0, optimizer="sgd")
+    history = fit(model, make_data(), config, [recorder])
+    val_losses = history.column("val_loss")
+    best = val_losses.index(min(val_losses)) + 1
+    assert history.best_epoch == best < config.epochs  # a later epoch was worse, so best and latest differ
+    assert same_weights(model, recorder.weights[config.epochs])  # the model ends with the latest weights
+    assert not same_weights(model, recorder.weights[best])
     history.restore_best(model)
-    for k, v in model.state_dict().items():
-        assert torch.equal(v, history.best_state[k])
+    assert same_weights(model, recorder.weights[best])  # and the best epoch's weights, as that epoch ended
 
 
 def test_regression_loss_and_mae_metric():
@@ -105,12 +129,25 @@ def test_bad_settings_give_one_sentence(config, message):
         fit(model, make_data(), config)
 
 
+class Rows(Callback):
+    def __init__(self):
+        self.rows = []
+
+    def on_epoch_end(self, model, stats, history):
+        self.rows.append(stats)
+
+
 def test_divergence_is_reported_not_trained_on():
     X = torch.randn(64, 1) * 1e3
     seed_everything(0)
     model = create_model("mlp", in_features=1, hidden=(32, 32), num_classes=1, activation="relu")
+    rows = Rows()
+    config = TrainConfig(epochs=20, lr=10.0, optimizer="sgd", loss="mse")
     with pytest.raises(PlaygroundError, match="NaN"):
-        fit(model, TensorData(X, X.squeeze(1) ** 3), TrainConfig(epochs=20, lr=10.0, optimizer="sgd", loss="mse"))
+        fit(model, TensorData(X, X.squeeze(1) ** 3), config, [rows])
+    # the run ends at the first epoch whose loss is not finite: no such epoch is recorded, none follows it
+    assert len(rows.rows) < config.epochs
+    assert all(torch.isfinite(torch.tensor(r.train_loss)) for r in rows.rows)
 
 
 def test_mismatched_data_is_refused():
@@ -137,9 +174,31 @@ def test_bucketing_keeps_every_sample_once_and_groups_similar_lengths():
     assert torch.equal(order, again)
 
 
+class SamplesSeen(Callback):
+    """The training inputs of every batch, epoch by epoch: ``augment`` sees each batch and leaves it as it is."""
+
+    def __init__(self):
+        self.epochs, self._batches = [], []
+
+    def augment(self, xb, generator):
+        self._batches.append(xb.detach().cpu())
+        return xb
+
+    def on_epoch_end(self, model, stats, history):
+        self.epochs.append(torch.cat(self._batches))
+        self._batches = []
+
+
 def test_fit_with_lengths_sees_every_sample_each_epoch():
-    X = torch.randn(300, 4)
+    seed_everything(0)
+    X = torch.randn(300, 4)  # rows are all different, so a row tells which sample it is
     y = (X[:, 0] > 0).float()
-    data = TensorData(X, y, lengths=torch.randint(1, 50, (300,)))
-    history = fit(nn.Linear(4, 1), data, TrainConfig(epochs=2, batch_size=32, loss="bce", lr=0.05))
-    assert len(history.epochs) == 2 and history.epochs[-1].train_metric > 0.8
+    seen = SamplesSeen()
+    data = TensorData(X, y, augment=seen.augment, lengths=torch.randint(1, 50, (300,)))
+    history = fit(nn.Linear(4, 1), data, TrainConfig(epochs=3, batch_size=32, loss="bce", lr=0.05), [seen])
+    assert len(history.epochs) == len(seen.epochs) == 3 and history.epochs[-1].train_metric > 0.8
+    for rows in seen.epochs:
+        matches = (rows[:, None, :] == X[None, :, :]).all(dim=-1)  # (rows seen, samples)
+        assert matches.sum(dim=1).eq(1).all()  # each row seen is one of the samples
+        assert matches.sum(dim=0).eq(1).all()  # and each sample is seen exactly once
+    assert not torch.equal(seen.epochs[0], seen.epochs[1])  # in a new order each epoch

@@ -5,18 +5,35 @@ import pytest
 
 from playground.errors import PlaygroundError
 from playground.models import create_model
-from playground.training import TrainConfig, fit
+from playground.training import TrainConfig, fit, jobs
 from playground.training.jobs import DONE, FAILED, RUNNING, STOPPED, WAITING, Job, Slots
 from tests.test_engine import make_data
 
 
 def wait_for(predicate, timeout=20.0):
-    end = time.time() + timeout
-    while time.time() < end:
+    """Poll ``predicate`` until it holds (True) or the deadline passes (False)."""
+    end = time.monotonic() + timeout
+    while time.monotonic() < end:
         if predicate():
             return True
         time.sleep(0.01)
     return False
+
+
+class FakeClock:
+    """Stands in for the ``time`` module inside jobs.py: ``perf_counter`` moves only when the test says so."""
+
+    def __init__(self):
+        self.now = 1000.0
+
+    def perf_counter(self):
+        return self.now
+
+    def advance(self, seconds):
+        self.now += seconds
+
+    def __getattr__(self, name):
+        return getattr(time, name)
 
 
 def training_target(epochs=3):
@@ -30,6 +47,7 @@ def training_target(epochs=3):
 def test_job_reports_progress_and_result():
     job = Job("t", training_target(3), Slots(1)).start()
     job.join(30)
+    assert job.finished
     p = job.snapshot()
     assert p.state == DONE and job.finished
     assert [r.epoch for r in p.rows] == [1, 2, 3]
@@ -58,23 +76,26 @@ def test_slots_queue_runs_in_order_and_stop_leaves_the_queue():
     gate.set()
     second.join(10)
     first.join(10)
+    assert first.state == second.state == DONE
     assert (first.result, second.result) == ("first", "second")
     assert slots.running == 0
 
 
 def test_stop_button_stops_training_and_keeps_the_model():
-    gate = threading.Event()
+    training = threading.Event()
 
     def target(ctx):
         model = create_model("mlp", in_features=2, hidden=(8,), num_classes=2)
 
-        class Slow:
+        class HoldFirstBatch:
+            """After the first batch, the run waits until Stop is pressed: it cannot end on its own first."""
+
             def on_fit_start(self, *a):
                 pass
 
             def on_batch_end(self, model, event):
-                gate.set()
-                time.sleep(0.002)
+                training.set()
+                ctx.stop.wait(10)
 
             def on_epoch_end(self, *a):
                 pass
@@ -82,15 +103,16 @@ def test_stop_button_stops_training_and_keeps_the_model():
             def on_fit_end(self, *a):
                 pass
 
-        return model, fit(model, make_data(), TrainConfig(epochs=1000, batch_size=4), [ctx, Slow()], ctx.stop)
+        return model, fit(model, make_data(), TrainConfig(epochs=1000, batch_size=4), [ctx, HoldFirstBatch()], ctx.stop)
 
     job = Job("long", target, Slots(1)).start()
-    assert gate.wait(10)
+    assert training.wait(10)
     job.stop()
     job.join(10)
-    assert job.state == STOPPED
+    assert job.state == STOPPED and job.snapshot().error is None
     model, history = job.result
-    assert history.stopped and 1 <= len(history.epochs) < 1000
+    assert history.stopped and len(history.epochs) == 1  # the partial first epoch
+    assert (job.snapshot().epoch, job.snapshot().batch) == (1, 1)  # no batch after the stop
 
 
 def test_failures_become_one_sentence():
@@ -111,17 +133,23 @@ def test_failures_become_one_sentence():
 
 
 def blocking_target(gate, result="done"):
+    """A run that lasts until ``gate`` opens or it is stopped."""
+
     def target(ctx):
-        while not gate.is_set() and not ctx.stop.is_set():
-            time.sleep(0.01)
+        while not (gate.wait(0.01) or ctx.stop.is_set()):
+            pass
         return result
 
     return target
 
 
-def test_waiting_runs_see_their_place_and_an_estimated_wait():
+def test_waiting_runs_see_their_place_and_an_estimated_wait(monkeypatch):
+    clock = FakeClock()
+    monkeypatch.setattr(jobs, "time", clock)
     slots = Slots(1)
-    Job("cnn", lambda ctx: time.sleep(0.3), slots).start().join(10)  # teaches the slots how long a "cnn" run takes
+    teacher = Job("cnn", lambda ctx: clock.advance(0.3), slots).start()  # teaches the slots: a "cnn" run takes 0.3 s
+    teacher.join(10)
+    assert teacher.state == DONE
     gate = threading.Event()
     first = Job("cnn", blocking_target(gate), slots).start()
     assert wait_for(lambda: first.state == RUNNING)
@@ -129,13 +157,17 @@ def test_waiting_runs_see_their_place_and_an_estimated_wait():
     third = Job("cnn", blocking_target(gate), slots).start()
     assert wait_for(lambda: third.snapshot().queue_position == 2)
     p2, p3 = second.snapshot(), third.snapshot()
-    assert p2.queue_position == 1 and p2.wait_s is not None and p3.wait_s is not None
-    # the first run should end about 0.3 s after it started; each run ahead of the third adds 0.3 s more
-    assert 0 <= p2.wait_s <= 0.35
-    assert p3.wait_s - p2.wait_s == pytest.approx(0.3, abs=0.05)
+    assert p2.queue_position == 1
+    # the first run has just started and should take 0.3 s; each run ahead of the third adds 0.3 s more
+    assert p2.wait_s == pytest.approx(0.3) and p3.wait_s == pytest.approx(0.6)
+    clock.advance(0.1)
+    assert second.snapshot().wait_s == pytest.approx(0.2) and third.snapshot().wait_s == pytest.approx(0.5)
+    clock.advance(1.0)  # the first run is late: the next could start any moment
+    assert second.snapshot().wait_s == 0 and third.snapshot().wait_s == pytest.approx(0.3)
     gate.set()
     for job in (first, second, third):
         job.join(10)
+        assert job.state == DONE
     assert second.snapshot().wait_s is None  # no longer waiting
 
 
@@ -194,14 +226,15 @@ def test_a_queued_run_nobody_watches_leaves_the_queue():
 
 
 def test_a_watched_or_connected_run_is_not_stopped():
-    slots = Slots(2)
+    slots = Slots(3)
     gate = threading.Event()
-    connected = Job("a", blocking_target(gate), slots, connected=lambda: True, abandon_s=0.2).start()
-    polled = Job("b", blocking_target(gate), slots, connected=lambda: False, abandon_s=0.2).start()
-    end = time.time() + 1.5
-    while time.time() < end:
-        polled.snapshot()  # a page polling its run
-        time.sleep(0.05)
+    connected = Job("a", blocking_target(gate), slots, connected=lambda: True, abandon_s=1.0).start()
+    polled = Job("b", blocking_target(gate), slots, connected=lambda: False, abandon_s=1.0).start()
+    # made last, so the reaper finds it unwatched for less time than the others would be
+    unwatched = Job("c", blocking_target(gate), slots, connected=lambda: False, abandon_s=1.0).start()
+    # a page polls its run until the reaper has stopped the one nobody watches
+    assert wait_for(lambda: polled.snapshot() is not None and unwatched.finished, timeout=30)
+    assert unwatched.state == STOPPED and unwatched.snapshot().abandoned
     assert connected.state == RUNNING and polled.state == RUNNING
     gate.set()
     connected.join(10)

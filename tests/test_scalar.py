@@ -41,3 +41,18 @@ def test_backward_twice_does_not_accumulate():
     first = [node.grad for node in scalar.topological_order(root)]
     root.backward()
     assert [node.grad for node in scalar.topological_order(root)] == first
+
+
+def test_example_expression_gradients_follow_the_chain_rule():
+    import math
+
+    root = scalar.example_expression(1.5, -2.0, 4.0)
+    root.backward()
+    nodes = scalar.nodes_by_label(root)
+    d = 1.5 * -2.0 + 4.0
+    assert root.data == pytest.approx(math.tanh(d))
+    dd = 1 - math.tanh(d) ** 2
+    assert nodes["d = e + c"].grad == pytest.approx(dd)
+    assert nodes["a"].grad == pytest.approx(dd * -2.0)
+    assert nodes["b"].grad == pytest.approx(dd * 1.5)
+    assert nodes["c"].grad == pytest.approx(dd)

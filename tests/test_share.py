@@ -24,9 +24,10 @@ def test_bad_values_are_ignored_and_named():
     assert sorted(ignored) == ["lr=fast (not readable)", "noise=nan (not readable)"]
 
 
-def test_invalid_combination_falls_back_to_defaults():
-    config, ignored = from_query(Neuron, {"neuron.inputs": "1,2", "neuron.activation": "sigmoid"}, "neuron")
-    assert config == Neuron() and "inputs" in ignored
+def test_a_value_the_config_refuses_is_named_with_its_reason_and_the_others_are_kept():
+    config, ignored = from_query(Neuron, {"neuron.inputs": "1,2", "neuron.activation": "relu"}, "neuron")
+    assert config == Neuron(activation="relu")
+    assert len(ignored) == 1 and ignored[0].startswith("inputs=1,2 (") and ignored[0].endswith(")")
 
 
 def test_out_of_range_and_unknown_values_are_named_with_what_is_allowed():

@@ -2,35 +2,40 @@
 
 from __future__ import annotations
 
+import math
 import threading
 import time
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import asdict, dataclass, fields
 
 import numpy as np
 import torch
 from torch import nn
 
-from playground.data.toy2d import Toy2D, make_toy2d
+from playground.data.toy2d import DATASETS, Toy2D, make_toy2d
 from playground.errors import PlaygroundError
 from playground.models import create_model
-from playground.share import SEED_MAX, bounded, one_of
+from playground.models.mlp import ACTIVATIONS
+from playground.models.registry import architecture_of
+from playground.share import SEED_MAX, bounded, limits, one_of
 from playground.training import Callback, History, TensorData, TrainConfig, fit, seed_everything
 from playground.training.engine import BatchEvent, EpochStats
+
+CLASSES = ("0", "1")  # every toy set has two classes
 
 
 @dataclass(frozen=True)
 class NetworkConfig:
     """Everything the 2-D network section of the page lets a user set."""
 
-    dataset: str = "circle"
+    dataset: str = one_of("circle", DATASETS)
     n_points: int = one_of(400, (100, 200, 400, 800, 1600))
     noise: float = bounded(0.1, 0.0, 0.5)
     test_ratio: float = bounded(0.5, 0.1, 0.9)
     features: tuple[str, ...] = ("x1", "x2")
     hidden: tuple[int, ...] = bounded((8, 8), 1, 256, max_items=8)
-    activation: str = "tanh"
-    optimizer: str = "adam"
+    activation: str = one_of("tanh", tuple(ACTIVATIONS))
+    optimizer: str = one_of("adam", ("sgd", "momentum", "adam"))  # the page's three
     lr: float = bounded(0.03, 0.00001, 10.0)
     batch_size: int = one_of(32, (1, 4, 8, 16, 32, 64, 128))
     l1: float = bounded(0.0, 0.0, 0.1)
@@ -59,14 +64,17 @@ def build(config: NetworkConfig) -> tuple[nn.Module, Toy2D]:
         raise PlaygroundError("Use at most 8 hidden layers of at most 256 neurons.")
     data = make_toy2d(config.dataset, config.n_points, config.noise, config.test_ratio, config.features, config.seed)
     seed_everything(config.seed)
-    model = create_model(
-        "mlp",
-        in_features=len(config.features),
-        hidden=tuple(config.hidden),
-        num_classes=2,
-        activation=config.activation,
-    )
-    return model, data
+    return create_model("mlp", **_model_kwargs(config)), data
+
+
+def _model_kwargs(config: NetworkConfig) -> dict:
+    """The ``mlp`` constructor arguments for ``config``: two classes, one input per feature."""
+    return {
+        "in_features": len(config.features),
+        "hidden": tuple(config.hidden),
+        "num_classes": len(CLASSES),
+        "activation": config.activation,
+    }
 
 
 class GradNormRecorder(Callback):
@@ -145,3 +153,69 @@ class LiveView(Callback):
 
     def on_fit_end(self, model: nn.Module, history: History) -> None:
         self._send(model)
+
+
+# ---- model files -------------------------------------------------------------------------------
+
+MODEL_SETTINGS = ("dataset", "features", "hidden", "activation")
+
+
+def model_meta(config: NetworkConfig, data: Toy2D) -> dict:
+    """What an MLP model file holds beside the weights, as plain values: the settings it was trained with
+    and the training part's feature statistics. ``config_from_meta`` reads it back."""
+    return {
+        "config": asdict(config),
+        "features": list(data.features),
+        "mean": data.mean.tolist(),
+        "std": data.std.tolist(),
+        "classes": list(CLASSES),
+    }
+
+
+def config_from_meta(meta: dict, model: nn.Module | None = None) -> NetworkConfig:
+    """The settings an MLP model file was trained with, as ``model_meta`` wrote them.
+
+    With ``model``, also checks that they describe that network. One PlaygroundError sentence when
+    the file does not say how it was trained, a setting is not readable, or they do not match.
+    """
+    saved = meta.get("config") if isinstance(meta, dict) else None
+    if not isinstance(saved, dict) or not set(MODEL_SETTINGS) <= set(saved):
+        raise PlaygroundError("This model file does not say which data and settings it was trained with.")
+    config = _from_saved(NetworkConfig, saved)
+    if model is not None:
+        try:
+            name, kwargs = architecture_of(model)
+            matches = name == "mlp" and {**kwargs, "hidden": tuple(kwargs.get("hidden", ()))} == _model_kwargs(config)
+        except PlaygroundError:
+            matches = False
+        if not matches:
+            raise PlaygroundError("This model file's settings do not match its network.")
+    return config
+
+
+def _from_saved(cls, saved: dict):
+    """``cls`` from a model file's plain values, each of its default's type (a list for a tuple).
+
+    A text setting with options must be one of them; numbers are kept as saved, since the CLI may
+    go past a link's limits. The device is left to the machine that uses the model.
+    """
+    defaults, values = cls(), {}
+    for f in fields(cls):
+        if f.name not in saved or f.name == "device":
+            continue
+        value, default = saved[f.name], getattr(defaults, f.name)
+        value = tuple(value) if isinstance(default, tuple) and isinstance(value, list) else value
+        choices = limits(cls, f.name).get("choices", ()) if isinstance(default, str) else ()
+        if not _same_kind(value, default) or (choices and value not in choices):
+            raise PlaygroundError(f"This model file's '{f.name}' setting is not readable, so the model cannot be used.")
+        values[f.name] = float(value) if isinstance(default, float) else value
+    return cls(**values)
+
+
+def _same_kind(value, default) -> bool:
+    """Whether ``value`` has the type of ``default`` (an int will do for a float; a tuple's items too)."""
+    if isinstance(default, tuple):
+        return isinstance(value, tuple) and all(_same_kind(v, default[0]) for v in value) if default else False
+    if isinstance(default, float) and not isinstance(value, bool):
+        return isinstance(value, (int, float)) and math.isfinite(value)
+    return type(value) is type(default)

@@ -171,13 +171,18 @@ def neuron_expression(inputs, weights, bias, target, activation="sigmoid", loss=
     return out
 
 
-def example_expression() -> Value:
-    """The small expression the page starts with: L = tanh(a·b + c)."""
-    a, b, c = Value(2.0, "a"), Value(-3.0, "b"), Value(6.5, "c")
-    e = a * b
-    e.label = "e"
-    d = e + c
-    d.label = "d"
+def example_expression(a: float = 2.0, b: float = -3.0, c: float = 6.5) -> Value:
+    """The small expression the page starts with: L = tanh(a·b + c), its nodes labelled for the graph."""
+    va, vb, vc = Value(a, "a"), Value(b, "b"), Value(c, "c")
+    e = va * vb
+    e.label = "e = a·b"
+    d = e + vc
+    d.label = "d = e + c"
     out = d.tanh()
-    out.label = "L"
+    out.label = "L = tanh d"
     return out
+
+
+def nodes_by_label(root: Value) -> dict[str, Value]:
+    """Every labelled node of ``root``'s graph, by its label."""
+    return {v.label: v for v in topological_order(root) if v.label}

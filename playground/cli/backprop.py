@@ -6,11 +6,18 @@ import argparse
 import dataclasses
 
 from playground.backprop import neuron as nrn
-from playground.backprop.network import NetworkConfig, accuracy, build, train
-from playground.cli.common import ProgressPrinter, add_json_arg, add_training_args, emit, float_list, int_list
-from playground.data.toy2d import DATASETS, FEATURES
+from playground.backprop.network import NetworkConfig, accuracy, build, model_meta, train
+from playground.cli.common import (
+    ProgressPrinter,
+    add_json_arg,
+    add_training_args,
+    emit,
+    float_list,
+    int_list,
+    option_list,
+)
+from playground.data.toy2d import FEATURES
 from playground.models import save_model
-from playground.models.mlp import ACTIVATIONS
 
 
 def add_parsers(subparsers) -> None:
@@ -29,14 +36,14 @@ def add_parsers(subparsers) -> None:
 
     c = NetworkConfig()
     p = subparsers.add_parser("mlp", help="train a small network on a 2-D data set")
-    p.add_argument("--dataset", choices=DATASETS, default=c.dataset)
+    p.add_argument("--dataset", choices=option_list(NetworkConfig, "dataset"), default=c.dataset)
     p.add_argument("--points", type=int, default=c.n_points)
     p.add_argument("--noise", type=float, default=c.noise)
     p.add_argument("--test-ratio", type=float, default=c.test_ratio)
     p.add_argument("--features", default=",".join(c.features), help=f"comma-separated, from {', '.join(FEATURES)}")
     p.add_argument("--hidden", type=int_list, default=c.hidden, help="neurons per hidden layer (default 8,8)")
-    p.add_argument("--activation", choices=list(ACTIVATIONS), default=c.activation)
-    p.add_argument("--optimizer", choices=["sgd", "momentum", "adam"], default=c.optimizer)
+    p.add_argument("--activation", choices=option_list(NetworkConfig, "activation"), default=c.activation)
+    p.add_argument("--optimizer", choices=option_list(NetworkConfig, "optimizer"), default=c.optimizer)
     p.add_argument("--lr", type=float, default=c.lr)
     p.add_argument("--batch-size", type=int, default=c.batch_size)
     p.add_argument("--l1", type=float, default=c.l1)
@@ -112,14 +119,7 @@ def mlp(args: argparse.Namespace) -> None:
         "test_accuracy": accuracy(model, data.X_test, data.y_test),
     }
     if args.save:
-        meta = {
-            "features": list(data.features),
-            "mean": data.mean.tolist(),
-            "std": data.std.tolist(),
-            "classes": ["0", "1"],
-            "config": dataclasses.asdict(config),
-        }
-        save_model(model, args.save, meta)
+        save_model(model, args.save, model_meta(config, data))
     hist = history.as_dict()
     result = {
         "config": dataclasses.asdict(config),

@@ -8,6 +8,7 @@ import math
 import sys
 
 from playground.errors import PlaygroundError
+from playground.share import limits
 from playground.training import Callback, EpochStats, History
 
 
@@ -18,6 +19,11 @@ def add_training_args(parser: argparse.ArgumentParser, epochs: int) -> None:
     parser.add_argument("--device", default=None, help="cpu, cuda, cuda:N, mps or auto (default: best present)")
     parser.add_argument("--save", metavar="PATH", default=None, help="write the trained model to PATH")
     add_json_arg(parser)
+
+
+def option_list(config_class: type, field: str) -> list:
+    """The options a config field was declared with (``one_of``): the one list the pages, links and CLI share."""
+    return list(limits(config_class, field)["choices"])
 
 
 def add_json_arg(parser: argparse.ArgumentParser) -> None:

@@ -9,8 +9,9 @@ import torch
 
 from playground.cli.common import add_json_arg, emit, int_list
 from playground.device import device_info, library_versions, pick_device
+from playground.errors import PlaygroundError
 from playground.models import get_spec, list_models, summarize
-from playground.models.registry import create_for_input
+from playground.models.registry import TASKS, create_for_input
 from playground.vision.architectures import stages
 
 
@@ -21,7 +22,7 @@ def add_parsers(subparsers) -> None:
     p.set_defaults(func=info)
 
     p = subparsers.add_parser("models", help="the registered architectures")
-    p.add_argument("--task", default=None, help="only models for this task (tabular, image, sequence, text)")
+    p.add_argument("--task", choices=TASKS, default=None, help="only models for this task")
     add_json_arg(p)
     p.set_defaults(func=models)
 
@@ -49,9 +50,17 @@ def models(args: argparse.Namespace) -> None:
 
 
 def summary(args: argparse.Namespace) -> None:
+    spec = get_spec(args.name)
+    if not args.input or any(size < 1 for size in args.input):
+        raise PlaygroundError("The input shape needs one or more sizes of at least 1, e.g. 2 or 1,28,28.")
     kwargs = {} if args.classes is None else {"num_classes": args.classes}
     model = create_for_input(args.name, args.input, **kwargs)
-    result = summarize(model, torch.zeros((1, *args.input)))
+    # token ids for text models (1: a word the vocabulary does not know), real values for the rest
+    example = torch.ones((1, *args.input), dtype=torch.long) if spec.integer_input else torch.zeros((1, *args.input))
+    try:
+        result = summarize(model, example)
+    except (RuntimeError, ValueError, IndexError):  # the layers' own shape checks
+        raise PlaygroundError(f"'{args.name}' cannot take inputs of shape {list(args.input)}.") from None
     lines = [f"{'layer':<20}{'type':<14}{'output shape':<20}{'params':>10}"]
     lines += [f"{r.name:<20}{r.type:<14}{str(list(r.output_shape)):<20}{r.params:>10,}" for r in result.rows]
     lines.append(

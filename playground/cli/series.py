@@ -7,13 +7,15 @@ import dataclasses
 from pathlib import Path
 
 import numpy as np
+from torch import nn
 
-from playground.cli.common import ProgressPrinter, add_training_args, emit
+from playground.cli.common import ProgressPrinter, add_training_args, emit, option_list
 from playground.errors import PlaygroundError
-from playground.models import save_model
+from playground.models import load_model, save_model
 from playground.series import data as sd
 from playground.series import forecaster as fc
 from playground.series import yahoo
+from playground.series.windows import Prepared
 
 DEFAULTS = fc.ForecastConfig()
 
@@ -31,9 +33,9 @@ def add_parsers(subparsers) -> None:
     p.add_argument("--date-col", default=None, help="for csv: the date column (detected when unambiguous)")
     p.add_argument("--value-col", default=None, help="for csv: the value column (detected when unambiguous)")
     p.add_argument("--fill", choices=sd.FILL_METHODS, default="refuse", help="for csv: missing values")
-    p.add_argument("--model", choices=list(fc.CELL_NAMES), default=DEFAULTS.cell)
-    p.add_argument("--target", choices=["price", "log-return"], default=DEFAULTS.target)
-    p.add_argument("--scaler", choices=["standard", "minmax"], default=DEFAULTS.scaler)
+    p.add_argument("--model", choices=option_list(fc.ForecastConfig, "cell"), default=DEFAULTS.cell)
+    p.add_argument("--target", choices=option_list(fc.ForecastConfig, "target"), default=DEFAULTS.target)
+    p.add_argument("--scaler", choices=option_list(fc.ForecastConfig, "scaler"), default=DEFAULTS.scaler)
     p.add_argument("--lookback", type=int, default=DEFAULTS.lookback)
     p.add_argument("--horizon", type=int, default=DEFAULTS.horizon, help="values predicted at once (default 1)")
     p.add_argument("--hidden", type=int, default=DEFAULTS.hidden)
@@ -41,10 +43,22 @@ def add_parsers(subparsers) -> None:
     p.add_argument("--dropout", type=float, default=DEFAULTS.dropout)
     p.add_argument("--lr", type=float, default=DEFAULTS.lr)
     p.add_argument("--batch-size", type=int, default=DEFAULTS.batch_size)
-    p.add_argument("--season", type=int, default=DEFAULTS.season, help="seasonal-naive period (-1: the series')")
-    p.add_argument("--future", type=int, default=DEFAULTS.future, help="steps forecast past the last date")
-    p.add_argument("--interval-method", choices=["residuals", "mc-dropout"], default=DEFAULTS.interval)
+    # None: the default, or with --load the model file's
+    p.add_argument("--season", type=int, default=None, help="seasonal-naive period (default -1: the series')")
+    p.add_argument("--future", type=int, default=None, help=f"steps forecast past the end (default {DEFAULTS.future})")
+    p.add_argument(
+        "--interval-method",
+        choices=option_list(fc.ForecastConfig, "interval"),
+        default=None,
+        help=f"how the band is made (default {DEFAULTS.interval})",
+    )
     p.add_argument("--backtest", type=int, default=0, metavar="FOLDS", help="also run a rolling-origin backtest")
+    p.add_argument(
+        "--load",
+        metavar="PATH",
+        default=None,
+        help="a model saved with --save: evaluate and forecast it on --source with its own settings, without training",
+    )
     add_training_args(p, epochs=DEFAULTS.epochs)
     p.set_defaults(func=forecast)
 
@@ -64,6 +78,8 @@ def load_source(args: argparse.Namespace) -> sd.Series:
 
 
 def forecast(args: argparse.Namespace) -> None:
+    if args.load:
+        return forecast_saved(args)
     series = load_source(args)
     config = fc.ForecastConfig(
         source=args.source,
@@ -80,9 +96,9 @@ def forecast(args: argparse.Namespace) -> None:
         batch_size=args.batch_size,
         lr=args.lr,
         seed=args.seed,
-        season=args.season,
-        future=args.future,
-        interval=args.interval_method,
+        season=DEFAULTS.season if args.season is None else args.season,
+        future=DEFAULTS.future if args.future is None else args.future,
+        interval=DEFAULTS.interval if args.interval_method is None else args.interval_method,
         folds=max(args.backtest, 1),
         device=args.device,
     )
@@ -91,25 +107,50 @@ def forecast(args: argparse.Namespace) -> None:
     history = fc.train(model, prepared, config, [] if args.json else [ProgressPrinter()])
     evaluation = fc.evaluate(model, prepared, config)
     if args.save:
-        save_model(model, args.save, prepared.meta())
+        save_model(model, args.save, fc.model_meta(prepared, config))
     hist = history.as_dict()
-    result = {
+    result = report(series, config, prepared, model, evaluation) | {
+        "history": hist["epochs"],
+        "seconds": hist["seconds"],
+    }
+    if args.backtest:
+        table = fc.backtest(series, config)
+        result["backtest"] = table.replace({np.nan: None}).to_dict(orient="records")
+    emit(result, args.json, summary(series, evaluation))
+
+
+def forecast_saved(args: argparse.Namespace) -> None:
+    """--load: the saved model on the chosen series, beside the same baselines, without training."""
+    if args.backtest or args.save:
+        raise PlaygroundError("--load uses a trained model as it is, so it goes without --backtest and --save.")
+    model, meta = load_model(args.load)
+    series = load_source(args)
+    chosen = {"future": args.future, "interval": args.interval_method, "season": args.season}
+    chosen = {k: v for k, v in chosen.items() if v is not None}  # the rest as the file says
+    prepared, evaluation = fc.evaluate_saved(model, meta, series, **chosen)
+    config = dataclasses.replace(fc.config_from_meta(meta), **chosen)
+    result = report(series, config, prepared, model, evaluation) | {"loaded": args.load}
+    emit(result, args.json, summary(series, evaluation))
+
+
+def report(
+    series: sd.Series, config: fc.ForecastConfig, prepared: Prepared, model: nn.Module, evaluation: fc.Evaluation
+) -> dict:
+    """The JSON result both ways share: settings, data, split, and the evaluation."""
+    return {
         "config": dataclasses.asdict(config),
         "data": {"source": series.source, "points": len(series), "notes": series.notes},
         "split": {"train": prepared.n_train, "validation": prepared.n_val, "test": prepared.n_test},
         "model": evaluation.name,
         "parameters": sum(p.numel() for p in model.parameters()),
-        "history": hist["epochs"],
-        "seconds": hist["seconds"],
         **evaluation.as_dict(),
     }
-    if args.backtest:
-        table = fc.backtest(series, config)
-        result["backtest"] = table.replace({np.nan: None}).to_dict(orient="records")
-    scores = evaluation.scores
+
+
+def summary(series: sd.Series, evaluation: fc.Evaluation) -> str:
+    """The table of errors and the verdict, for a person."""
     lines = [series.source, f"{'forecaster':<24}{'MAE':>12}{'RMSE':>12}"]
-    for name, s in scores.items():
+    for name, s in evaluation.scores.items():
         label = evaluation.name if name == "model" else fc.BASELINES[name]
         lines.append(f"{label:<24}{s.mae:>12.4g}{s.rmse:>12.4g}")
-    lines += [evaluation.verdict, *evaluation.warnings]
-    emit(result, args.json, "\n".join(lines))
+    return "\n".join([*lines, evaluation.verdict, *evaluation.warnings])

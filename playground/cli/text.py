@@ -6,7 +6,7 @@ import argparse
 import dataclasses
 from pathlib import Path
 
-from playground.cli.common import ProgressPrinter, add_training_args, emit
+from playground.cli.common import ProgressPrinter, add_training_args, emit, option_list
 from playground.errors import PlaygroundError
 from playground.models import load_model, save_model
 from playground.text import classifier as tc
@@ -18,14 +18,14 @@ DEFAULTS = tc.TextTrainConfig()
 def add_parsers(subparsers) -> None:
     p = subparsers.add_parser("sentiment", help="train an RNN sentiment classifier, or predict with one (--load)")
     p.add_argument("--dataset", default=DEFAULTS.dataset, help="en-movies, zh-reviews, toy or csv:PATH")
-    p.add_argument("--model", choices=["rnn", "lstm", "gru"], default=DEFAULTS.cell)
+    p.add_argument("--model", choices=option_list(tc.TextTrainConfig, "cell"), default=DEFAULTS.cell)
     p.add_argument("--bidirectional", action="store_true")
-    p.add_argument("--tokens", choices=["auto", "en", "zh-char", "zh-word"], default=DEFAULTS.mode)
+    p.add_argument("--tokens", choices=option_list(tc.TextTrainConfig, "mode"), default=DEFAULTS.mode)
     p.add_argument(
         "--num-words", type=int, default=DEFAULTS.num_words, help="vocabulary size (0: chosen from the data)"
     )
     p.add_argument("--maxlen", type=int, default=DEFAULTS.maxlen, help="tokens per text (0: from the length histogram)")
-    p.add_argument("--padding", choices=["pre", "post"], default=DEFAULTS.padding)
+    p.add_argument("--padding", choices=option_list(tc.TextTrainConfig, "padding"), default=DEFAULTS.padding)
     p.add_argument("--embed-dim", type=int, default=DEFAULTS.embed_dim)
     p.add_argument("--hidden", type=int, default=DEFAULTS.hidden)
     p.add_argument("--layers", type=int, default=DEFAULTS.layers)

@@ -6,7 +6,7 @@ import argparse
 import sys
 from pathlib import Path
 
-from playground.cli.common import ProgressPrinter, add_json_arg, add_training_args, emit
+from playground.cli.common import ProgressPrinter, add_json_arg, add_training_args, emit, option_list
 from playground.data.decode import decode_image, read_class_folder
 from playground.data.images import BUNDLED_SETS, ImageDataset, load_bundled
 from playground.errors import PlaygroundError
@@ -18,13 +18,15 @@ DEFAULTS = ImageTrainConfig()
 
 
 def add_parsers(subparsers) -> None:
+    # Read from the registry now, when the CLI runs, so a model registered after import is offered too.
+    image_models = list_models("image")
     p = subparsers.add_parser("train", help="train an image classifier (the CNN page)")
-    p.add_argument("model", choices=list_models("image"), help="a registered image model")
+    p.add_argument("model", choices=image_models, help="a registered image model")
     p.add_argument("--dataset", default="mnist", help="mnist, fashion-mnist or folder:PATH (one sub-folder per class)")
     p.add_argument("--batch-size", type=int, default=DEFAULTS.batch_size)
     p.add_argument("--lr", type=float, default=DEFAULTS.lr)
-    p.add_argument("--optimizer", choices=["adam", "adamw", "sgd", "momentum", "rmsprop"], default=DEFAULTS.optimizer)
-    p.add_argument("--schedule", choices=["onecycle", "constant"], default=DEFAULTS.schedule)
+    p.add_argument("--optimizer", choices=option_list(ImageTrainConfig, "optimizer"), default=DEFAULTS.optimizer)
+    p.add_argument("--schedule", choices=option_list(ImageTrainConfig, "schedule"), default=DEFAULTS.schedule)
     p.add_argument("--augment", action="store_true", help="random shifts and rotations while training")
     p.add_argument("--val-split", type=float, default=DEFAULTS.val_split)
     p.add_argument("--train-size", type=int, default=0, help="use only this many training images (default: all)")
@@ -33,7 +35,7 @@ def add_parsers(subparsers) -> None:
     p.set_defaults(func=train_command)
 
     p = subparsers.add_parser("compare", help="train several architectures on the same data, seed and budget")
-    p.add_argument("models", nargs="+", choices=list_models("image"), metavar="MODEL", help="e.g. lenet vgg-small")
+    p.add_argument("models", nargs="+", choices=image_models, metavar="MODEL", help="e.g. lenet vgg-small")
     p.add_argument("--dataset", default="mnist", help="mnist, fashion-mnist or folder:PATH")
     p.add_argument("--train-size", type=int, default=0, help="use only this many training images (default: all)")
     p.add_argument("--batch-size", type=int, default=DEFAULTS.batch_size)

@@ -3,9 +3,9 @@
 Importing this package registers every architecture.
 """
 
-from playground.models import classic, cnn, mlp, series, text  # noqa: F401  (registers the architectures)
+from playground.models import classic, cnn, mlp, series, text  # noqa: F401  (registers the architectures, oldest first)
 from playground.models.io import load_model, model_bytes, save_model
-from playground.models.registry import create_model, get_spec, list_models, register_model
+from playground.models.registry import create_model, get_spec, list_models, models_for, register_model
 from playground.models.summary import Summary, summarize
 
 __all__ = [
@@ -13,6 +13,7 @@ __all__ = [
     "create_model",
     "get_spec",
     "list_models",
+    "models_for",
     "load_model",
     "model_bytes",
     "register_model",

@@ -54,7 +54,15 @@ class LeNet5(nn.Module):
         return self.classifier(self.features(x))
 
 
-@register_model("lenet", "image", (1, 28, 28), shape_kwargs=image_kwargs, description="LeNet-5 (LeCun et al. 1998)")
+@register_model(
+    "lenet",
+    "image",
+    (1, 28, 28),
+    shape_kwargs=image_kwargs,
+    description="LeNet-5 (LeCun et al. 1998)",
+    label="LeNet-5",
+    trained_on=("cnn", "architectures"),
+)
 def lenet(in_channels: int = 1, image_size: int = 28, num_classes: int = 10) -> LeNet5:
     return LeNet5(int(in_channels), int(image_size), int(num_classes))
 
@@ -128,14 +136,20 @@ def _vgg_factory(blocks, head, pool_to, default_shape):
     return factory
 
 
-register_model("vgg11", "image", (3, 224, 224), "VGG-11 (Simonyan & Zisserman 2014)", shape_kwargs=image_kwargs)(
-    _vgg_factory(VGG11, (4096, 4096), 7, (3, 224))
-)
-register_model("vgg16", "image", (3, 224, 224), "VGG-16 (Simonyan & Zisserman 2014)", shape_kwargs=image_kwargs)(
-    _vgg_factory(VGG16, (4096, 4096), 7, (3, 224))
-)
 register_model(
-    "vgg-small", "image", (1, 28, 28), "A small VGG for 28×28 / 32×32 images: 2 blocks", shape_kwargs=image_kwargs
+    "vgg11", "image", (3, 224, 224), "VGG-11 (Simonyan & Zisserman 2014)", shape_kwargs=image_kwargs, label="VGG-11"
+)(_vgg_factory(VGG11, (4096, 4096), 7, (3, 224)))
+register_model(
+    "vgg16", "image", (3, 224, 224), "VGG-16 (Simonyan & Zisserman 2014)", shape_kwargs=image_kwargs, label="VGG-16"
+)(_vgg_factory(VGG16, (4096, 4096), 7, (3, 224)))
+register_model(
+    "vgg-small",
+    "image",
+    (1, 28, 28),
+    "A small VGG for 28×28 / 32×32 images: 2 blocks",
+    shape_kwargs=image_kwargs,
+    label="VGG (small)",
+    trained_on=("cnn", "architectures"),
 )(_vgg_factory(((2, 16), (2, 32)), (128,), 0, (1, 28)))
 
 
@@ -280,16 +294,22 @@ def _resnet_factory(block, layers, widths, stem, default_classes):
     return factory
 
 
-for _name, _block, _layers, _desc in (
-    ("resnet18", "basic", (2, 2, 2, 2), "ResNet-18 (He et al. 2015)"),
-    ("resnet34", "basic", (3, 4, 6, 3), "ResNet-34 (He et al. 2015)"),
-    ("resnet50", "bottleneck", (3, 4, 6, 3), "ResNet-50 (He et al. 2015), bottleneck blocks"),
+for _name, _label, _block, _layers, _desc in (
+    ("resnet18", "ResNet-18", "basic", (2, 2, 2, 2), "ResNet-18 (He et al. 2015)"),
+    ("resnet34", "ResNet-34", "basic", (3, 4, 6, 3), "ResNet-34 (He et al. 2015)"),
+    ("resnet50", "ResNet-50", "bottleneck", (3, 4, 6, 3), "ResNet-50 (He et al. 2015), bottleneck blocks"),
 ):
-    register_model(_name, "image", (3, 224, 224), _desc, shape_kwargs=image_kwargs)(
+    register_model(_name, "image", (3, 224, 224), _desc, shape_kwargs=image_kwargs, label=_label)(
         _resnet_factory(_block, _layers, (64, 128, 256, 512), "imagenet", 1000)
     )
 register_model(
-    "resnet-small", "image", (1, 28, 28), "A small ResNet for 28×28 / 32×32 images: 3 stages", shape_kwargs=image_kwargs
+    "resnet-small",
+    "image",
+    (1, 28, 28),
+    "A small ResNet for 28×28 / 32×32 images: 3 stages",
+    shape_kwargs=image_kwargs,
+    label="ResNet (small)",
+    trained_on=("cnn", "architectures"),
 )(_resnet_factory("basic", (1, 1, 1), (16, 32, 64), "small", 10))
 register_model(
     "deep-net",
@@ -297,4 +317,5 @@ register_model(
     (1, 28, 28),
     "A deep narrow ResNet whose skips can be switched off: the degradation experiment",
     shape_kwargs=image_kwargs,
+    label="Deep narrow ResNet",
 )(_resnet_factory("basic", (6, 6, 6), (16, 16, 16), "small", 10))

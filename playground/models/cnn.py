@@ -41,6 +41,8 @@ class CourseCNN(nn.Module):
     input_shape=(1, 28, 28),
     shape_kwargs=lambda shape: {"in_channels": shape[0], "image_size": shape[1]},
     description="The course's CNN: 3 × (Conv 3×3 + MaxPool) → Dense(64) → Dense",
+    label="The course's CNN",
+    trained_on=("cnn", "architectures"),
 )
 def cnn(
     in_channels: int = 1,

@@ -46,6 +46,7 @@ class MLP(nn.Module):
     input_shape=(2,),
     shape_kwargs=lambda shape: {"in_features": shape[0]},
     description="Fully connected network (multilayer perceptron)",
+    label="Multilayer perceptron",
 )
 def mlp(
     in_features: int = 2,

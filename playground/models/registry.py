@@ -1,8 +1,10 @@
-"""A registry of model factories, in the manner of timm's ``create_model``.
+"""A registry of model factories, in the manner of timm's ``create_model``: the one list of models.
 
-Each architecture registers a factory under a name with its task; pages fill
-their select boxes from ``list_models`` and model files record the name and the
-constructor arguments, so ``load_model`` can rebuild exactly the same network.
+Each architecture registers a factory under a name, with its task, a label for
+people and the pages that train it. The pages and the CLI list models from here
+(``list_models``, ``models_for``), so a new model is one decorated function; model
+files record the name and the constructor arguments, so ``load_model`` rebuilds
+exactly the same network.
 """
 
 from __future__ import annotations
@@ -16,6 +18,7 @@ from torch import nn
 from playground.errors import PlaygroundError
 
 TASKS = ("tabular", "image", "sequence", "text")
+TRAINERS = ("cnn", "architectures")  # the pages that train models they list from here
 MAX_PARAMS = 150_000_000  # the largest model a file may ask for: VGG-16 (138 million) fits, with room to spare
 
 
@@ -29,6 +32,21 @@ class ModelSpec:
     integer_input: bool = False  # token ids rather than real values
     shape_kwargs: Callable[[tuple[int, ...]], dict] | None = None  # input shape -> constructor arguments
     max_params: int = MAX_PARAMS  # a model file asking for more is refused before anything is allocated
+    label: str = ""  # how people call it ("LeNet-5"); the name when empty
+    trained_on: tuple[str, ...] = ()  # the pages (TRAINERS) that train it: small enough for a CPU in minutes
+
+    @property
+    def title(self) -> str:
+        return self.label or self.name
+
+    def accepts(self, input_shape: tuple[int, ...]) -> bool:
+        """Whether the model can be built for inputs of ``input_shape`` (checked without allocating)."""
+        try:
+            kwargs = self.shape_kwargs(tuple(input_shape)) if self.shape_kwargs else {}
+            model_skeleton(self.name, **kwargs)
+        except (IndexError, ValueError, PlaygroundError):
+            return False
+        return True
 
     def example_input(self, batch: int = 1) -> torch.Tensor:
         """A batch of inputs the default model accepts (random ids for text models)."""
@@ -47,16 +65,34 @@ def register_model(
     description: str = "",
     integer_input: bool = False,
     shape_kwargs: Callable[[tuple[int, ...]], dict] | None = None,
+    label: str = "",
+    trained_on: tuple[str, ...] = (),
 ):
-    """Decorator: register ``factory(**kwargs) -> nn.Module`` under ``name``."""
+    """Decorator: register ``factory(**kwargs) -> nn.Module`` under ``name``.
+
+    ``trained_on`` names the pages that offer it for training (see ``TRAINERS``); ``label`` is
+    what they show.
+    """
     if task not in TASKS:
         raise ValueError(f"task must be one of {TASKS}, not {task!r}")
+    if unknown := set(trained_on) - set(TRAINERS):
+        raise ValueError(f"trained_on must name pages among {TRAINERS}, not {sorted(unknown)}")
 
     def decorator(factory: Callable[..., nn.Module]) -> Callable[..., nn.Module]:
         if name in _REGISTRY:
             raise ValueError(f"model {name!r} is registered twice")
         doc = description or (factory.__doc__ or "").strip().splitlines()[0]
-        _REGISTRY[name] = ModelSpec(name, task, factory, doc, tuple(input_shape), integer_input, shape_kwargs)
+        _REGISTRY[name] = ModelSpec(
+            name,
+            task,
+            factory,
+            doc,
+            tuple(input_shape),
+            integer_input,
+            shape_kwargs,
+            label=label,
+            trained_on=tuple(trained_on),
+        )
         return factory
 
     return decorator
@@ -65,6 +101,16 @@ def register_model(
 def list_models(task: str | None = None) -> list[str]:
     """Registered names, sorted, optionally only those for ``task``."""
     return sorted(name for name, spec in _REGISTRY.items() if task in (None, spec.task))
+
+
+def models_for(page: str) -> list[str]:
+    """The models ``page`` trains, in the order they were registered (oldest architectures first)."""
+    return [name for name, spec in _REGISTRY.items() if page in spec.trained_on]
+
+
+def unregister_model(name: str) -> None:
+    """Forget ``name`` (for tests that register a throwaway model)."""
+    _REGISTRY.pop(name, None)
 
 
 def get_spec(name: str) -> ModelSpec:

@@ -40,6 +40,7 @@ class RecurrentForecaster(nn.Module):
     input_shape=(10, 1),
     description="Recurrent layers (RNN / LSTM / GRU) → Dense(horizon), the course's stock forecaster",
     shape_kwargs=lambda shape: {"features": shape[1]},
+    label="Recurrent forecaster",
 )
 def forecast_rnn(
     cell: str = "lstm", features: int = 1, hidden: int = 50, layers: int = 2, dropout: float = 0.0, horizon: int = 1

@@ -72,6 +72,7 @@ class RecurrentClassifier(nn.Module):
     input_shape=(5,),
     integer_input=True,
     description="Embedding → recurrent layer (RNN / LSTM / GRU) → Dense(1)",
+    label="Recurrent text classifier",
 )
 def text_rnn(
     vocab_size: int = 1000,
@@ -108,6 +109,7 @@ class BagOfWords(nn.Module):
     input_shape=(5,),
     integer_input=True,
     description="Bag-of-words logistic regression (the baseline)",
+    label="Bag of words",
 )
 def bow_logreg(vocab_size: int = 1000) -> BagOfWords:
     return BagOfWords(int(vocab_size))

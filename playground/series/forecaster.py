@@ -6,9 +6,10 @@ Predictions work on scaled targets; errors are measured on the series' own scale
 
 from __future__ import annotations
 
+import math
 import threading
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass, field
+from dataclasses import asdict, dataclass, field, fields, replace
 
 import numpy as np
 import pandas as pd
@@ -16,10 +17,11 @@ import torch
 
 from playground.errors import PlaygroundError
 from playground.models import create_model
+from playground.models.registry import architecture_of
 from playground.series.data import Series
 from playground.series.metrics import Scores, score
-from playground.series.windows import Prepared, make_windows, to_values
-from playground.share import SEED_MAX, bounded, one_of
+from playground.series.windows import SCALERS, TARGETS, Prepared, Scaler, make_windows, to_values
+from playground.share import SEED_MAX, bounded, limits, one_of
 from playground.training import Callback, History, TensorData, TrainConfig, fit, seed_everything
 
 Predictor = Callable[[np.ndarray], np.ndarray]  # scaled windows (B, lookback) -> scaled targets (B, horizon)
@@ -30,6 +32,7 @@ BASELINES = {
     "moving_average": "moving average",
     "linear_ar": "linear autoregression",
 }
+INTERVALS = ("residuals", "mc-dropout")  # the band from validation errors, or from MC dropout
 MC_SAMPLES = 50
 LAG_MOVE_CORRELATION = 0.5  # below this, the predicted moves say little about the true ones
 
@@ -40,13 +43,13 @@ class ForecastConfig:
 
     source: str = "yahoo:AAPL"  # yahoo:TICKER, dataset:NAME or csv
     column: str = ""  # the Seattle weather column or the ticker's price column; "" for the default
-    target: str = "price"  # or "log-return"
-    scaler: str = "standard"  # or "minmax"
+    target: str = one_of("price", TARGETS)
+    scaler: str = one_of("standard", SCALERS)
     lookback: int = bounded(10, 1, 200)
     horizon: int = bounded(1, 1, 60)
     test_split: float = bounded(0.2, 0.05, 0.5)
     val_split: float = bounded(0.1, 0.0, 0.4)
-    cell: str = "lstm"
+    cell: str = one_of("lstm", tuple(CELL_NAMES))
     hidden: int = one_of(50, (8, 16, 32, 50, 64, 128))
     layers: int = bounded(2, 1, 4)
     dropout: float = bounded(0.0, 0.0, 0.5)
@@ -56,7 +59,7 @@ class ForecastConfig:
     seed: int = bounded(0, 0, SEED_MAX)
     season: int = bounded(-1, -1, 400)  # -1: the series' own season length; 0: no seasonal baseline
     future: int = bounded(20, 1, 365)  # steps forecast past the last date
-    interval: str = "residuals"  # or "mc-dropout"
+    interval: str = one_of("residuals", INTERVALS)  # how the band around the forecast is made
     folds: int = bounded(3, 1, 10)  # rolling-origin backtest folds
     device: str | None = None
 
@@ -68,7 +71,7 @@ class ForecastConfig:
             raise PlaygroundError("The model must be lstm, gru or rnn.")
         if not 1 <= self.future <= 1000:
             raise PlaygroundError("The forecast must reach 1–1000 steps past the last date.")
-        if self.interval not in ("residuals", "mc-dropout"):
+        if self.interval not in INTERVALS:
             raise PlaygroundError("The interval comes from 'residuals' or 'mc-dropout'.")
         if self.interval == "mc-dropout" and self.dropout <= 0:
             raise PlaygroundError("MC dropout needs a dropout above 0; set one or use the validation residuals.")
@@ -76,7 +79,10 @@ class ForecastConfig:
             raise PlaygroundError("The backtest takes 1–10 folds.")
 
 
-def prepare(series: Series, config: ForecastConfig, test_points: int | None = None) -> Prepared:
+def prepare(
+    series: Series, config: ForecastConfig, test_points: int | None = None, scaler: Scaler | None = None
+) -> Prepared:
+    """The series' windows for ``config``; ``scaler``: a saved model's, instead of one fitted on the training part."""
     config.validate()
     return make_windows(
         series,
@@ -87,19 +93,24 @@ def prepare(series: Series, config: ForecastConfig, test_points: int | None = No
         config.test_split,
         config.val_split,
         test_points,
+        fitted=scaler,
     )
+
+
+def _model_kwargs(config: ForecastConfig) -> dict:
+    """The ``forecast-rnn`` constructor arguments for ``config``."""
+    return {
+        "cell": config.cell,
+        "hidden": config.hidden,
+        "layers": config.layers,
+        "dropout": config.dropout,
+        "horizon": config.horizon,
+    }
 
 
 def build_model(prepared: Prepared, config: ForecastConfig) -> torch.nn.Module:
     seed_everything(config.seed)
-    return create_model(
-        "forecast-rnn",
-        cell=config.cell,
-        hidden=config.hidden,
-        layers=config.layers,
-        dropout=config.dropout,
-        horizon=prepared.horizon,
-    )
+    return create_model("forecast-rnn", **_model_kwargs(config))
 
 
 def train(
@@ -372,6 +383,101 @@ def judge(evaluation: Evaluation, prepared: Prepared) -> tuple[str, list[str]]:
                 "scaled levels rarely extrapolates there. Log-returns as the target avoid this."
             )
     return verdict, warnings
+
+
+# ---- a saved model, used again --------------------------------------------------------------------
+
+MODEL_SETTINGS = ("target", "scaler", "lookback", "horizon", "cell", "hidden", "layers", "dropout")
+
+
+def model_meta(prepared: Prepared, config: ForecastConfig) -> dict:
+    """What a forecast model file holds beside the weights, as plain values: the settings the model was
+    trained with and the scaler fitted on its training part. ``config_from_meta`` and ``evaluate_saved``
+    read it back."""
+    return {
+        "task": "forecast",
+        "series": prepared.series.name,
+        "source": prepared.series.source,
+        "target": prepared.target,
+        "lookback": prepared.lookback,
+        "horizon": prepared.horizon,
+        "scaler": prepared.scaler.as_dict(),
+        "config": asdict(config),
+    }
+
+
+def config_from_meta(meta: dict, model: torch.nn.Module | None = None) -> ForecastConfig:
+    """The settings a forecast model file was trained with, as ``model_meta`` wrote them.
+
+    With ``model``, also checks that they describe that network. One PlaygroundError sentence when the
+    file is not a forecaster, does not say how it was trained, or does not match its network.
+    """
+    if not isinstance(meta, dict) or meta.get("task") != "forecast":
+        raise PlaygroundError("This model file is not a forecaster.")
+    saved = meta.get("config")
+    if not isinstance(saved, dict) or not set(MODEL_SETTINGS) <= set(saved):
+        raise PlaygroundError("This model file does not say how its forecaster was trained, so it cannot be used.")
+    config = _from_saved(ForecastConfig, saved)
+    config.validate()
+    if model is not None:
+        try:
+            matches = architecture_of(model) == ("forecast-rnn", _model_kwargs(config))
+        except PlaygroundError:
+            matches = False
+        if not matches:
+            raise PlaygroundError("This model file's settings do not match its network.")
+    return config
+
+
+def _from_saved(cls, saved: dict):
+    """``cls`` from a model file's plain values, each of its default's type (a list for a tuple).
+
+    A text setting with options must be one of them; numbers are kept as saved, since the CLI may
+    go past a link's limits. The device is left to the machine that uses the model.
+    """
+    defaults, values = cls(), {}
+    for f in fields(cls):
+        if f.name not in saved or f.name == "device":
+            continue
+        value, default = saved[f.name], getattr(defaults, f.name)
+        value = tuple(value) if isinstance(default, tuple) and isinstance(value, list) else value
+        choices = limits(cls, f.name).get("choices", ()) if isinstance(default, str) else ()
+        if not _same_kind(value, default) or (choices and value not in choices):
+            raise PlaygroundError(f"This model file's '{f.name}' setting is not readable, so the model cannot be used.")
+        values[f.name] = float(value) if isinstance(default, float) else value
+    return cls(**values)
+
+
+def _same_kind(value, default) -> bool:
+    """Whether ``value`` has the type of ``default`` (an int will do for a float; a tuple's items too)."""
+    if isinstance(default, tuple):
+        return isinstance(value, tuple) and all(_same_kind(v, default[0]) for v in value) if default else False
+    if isinstance(default, float) and not isinstance(value, bool):
+        return isinstance(value, (int, float)) and math.isfinite(value)
+    return type(value) is type(default)
+
+def evaluate_saved(
+    model: torch.nn.Module,
+    meta: dict,
+    series: Series,
+    future: int | None = None,
+    interval: str | None = None,
+    season: int | None = None,
+) -> tuple[Prepared, Evaluation]:
+    """A saved forecaster on ``series``, without training: (prepared, evaluation) as ``evaluate`` gives them.
+
+    The series is split and windowed with the file's settings and scaled with the file's scaler;
+    the model is scored beside the same baselines and forecasts ``future`` steps past the end
+    (``future``, ``interval`` and ``season`` default to the file's).
+    """
+    config = config_from_meta(meta, model)
+    scaler = Scaler.from_dict(meta.get("scaler"))
+    if scaler.kind != config.scaler:
+        raise PlaygroundError("This model file's settings do not match its scaler.")
+    chosen = {"future": future, "interval": interval, "season": season}
+    config = replace(config, **{k: v for k, v in chosen.items() if v is not None})
+    prepared = prepare(series, config, scaler=scaler)
+    return prepared, evaluate(model, prepared, config)
 
 
 # ---- backtest -----------------------------------------------------------------------------------

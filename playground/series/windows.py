@@ -9,6 +9,7 @@ fall in, so no test value is inside any training window.
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass
 
 import numpy as np
@@ -37,6 +38,20 @@ class Scaler:
         else:
             shift, scale = float(values.min()), float(values.max() - values.min())
         return cls(kind, shift, scale if scale > 1e-12 else 1.0)
+
+    def as_dict(self) -> dict:
+        return {"kind": self.kind, "shift": self.shift, "scale": self.scale}
+
+    @classmethod
+    def from_dict(cls, saved) -> Scaler:
+        """The scaler ``as_dict`` wrote (into a model file); one PlaygroundError sentence if it is not readable."""
+        try:
+            kind, shift, scale = saved["kind"], float(saved["shift"]), float(saved["scale"])
+        except (KeyError, TypeError, ValueError):
+            raise PlaygroundError("This model file's scaler is not readable, so the model cannot be used.") from None
+        if kind not in SCALERS or not math.isfinite(shift) or not math.isfinite(scale) or scale <= 0:
+            raise PlaygroundError("This model file's scaler is not readable, so the model cannot be used.")
+        return cls(kind, shift, scale)
 
     def transform(self, x):
         return (x - self.shift) / self.scale
@@ -119,16 +134,6 @@ class Prepared:
         steps = windows.origins[:, None] + np.arange(1, self.horizon + 1)[None, :]
         return self.values[steps]
 
-    def meta(self) -> dict:
-        return {
-            "task": "forecast",
-            "series": self.series.name,
-            "target": self.target,
-            "lookback": self.lookback,
-            "horizon": self.horizon,
-            "scaler": {"kind": self.scaler.kind, "shift": self.scaler.shift, "scale": self.scaler.scale},
-        }
-
 
 def make_windows(
     series: Series,
@@ -139,7 +144,12 @@ def make_windows(
     test_split: float = 0.2,
     val_split: float = 0.1,
     test_points: int | None = None,
+    fitted: Scaler | None = None,
 ) -> Prepared:
+    """Split ``series`` in time order and cut it into scaled windows (see the module's docstring).
+
+    The scaler is fitted on the training part, unless ``fitted`` (a saved model's scaler) is given.
+    """
     if not 1 <= lookback <= 1000 or not 1 <= horizon <= 365:
         raise PlaygroundError("The lookback must be 1–1000 steps and the horizon 1–365 steps.")
     n = len(series)
@@ -154,7 +164,8 @@ def make_windows(
             f"and the test part ({n_test}) at least {horizon}. "
             "Use a longer period, a shorter lookback or a smaller test share."
         )
-    fitted = Scaler.fit(scaler, z[: n_train - offset])  # training part only: no leakage from the future
+    if fitted is None:
+        fitted = Scaler.fit(scaler, z[: n_train - offset])  # training part only: no leakage from the future
     scaled = fitted.transform(z).astype(np.float32)
 
     # Window k reads z[k : k+lookback] and predicts z[k+lookback : k+lookback+horizon];

@@ -12,9 +12,10 @@ from torch import nn
 
 from playground.errors import PlaygroundError
 from playground.models import create_model
+from playground.models.text import CELLS
 from playground.share import SEED_MAX, bounded, one_of
 from playground.text.data import TextDataset
-from playground.text.tokenizer import Tokenizer, pad_sequences, suggest_maxlen
+from playground.text.tokenizer import MODES, Tokenizer, pad_sequences, suggest_maxlen
 from playground.training import Callback, History, TensorData, TrainConfig, fit, seed_everything
 
 MAX_TEXT_CHARS = 20_000  # longer input is cut before tokenizing; the model reads at most maxlen tokens anyway
@@ -25,12 +26,12 @@ class TextTrainConfig:
     """The sentiment page's settings; 0 means "choose from the data" for maxlen and epochs."""
 
     dataset: str = "en-movies"
-    mode: str = "auto"  # en, zh-char, zh-word; auto: en for English, zh-char for Chinese
+    mode: str = one_of("auto", ("auto", *MODES))  # auto: en for English, zh-char for Chinese
     num_words: int = bounded(0, 0, 50_000)  # 0: the course's 1000 for the toy set, 10,000 for real corpora
     maxlen: int = bounded(0, 0, 500)
     padding: str = one_of("pre", ("pre", "post"))
     truncating: str = one_of("pre", ("pre", "post"))
-    cell: str = "gru"
+    cell: str = one_of("gru", tuple(CELLS))
     bidirectional: bool = False
     embed_dim: int = one_of(64, (16, 32, 64, 128, 256))
     hidden: int = one_of(64, (16, 32, 64, 128, 256))
@@ -39,7 +40,7 @@ class TextTrainConfig:
     epochs: int = bounded(0, 0, 500)
     batch_size: int = 64
     lr: float = one_of(0.003, (0.0003, 0.001, 0.003, 0.01, 0.03))
-    schedule: str = "constant"  # or "onecycle"
+    schedule: str = one_of("constant", ("constant", "onecycle"))
     test_split: float = 0.2
     val_split: float = 0.1
     seed: int = bounded(0, 0, SEED_MAX)

@@ -310,6 +310,162 @@ class _null:
         return False
 
 
+class _BestEpoch:
+    """Keeps in the History the weights of the best epoch so far.
+
+    An epoch's score is its validation loss (training loss without validation data), or with
+    ``best_by="metric"`` its validation metric (training metric), turned so that lower is better.
+    """
+
+    def __init__(self, best_by: str, metric: str):
+        self.best_by, self.metric = best_by, metric
+        self.score = math.inf
+
+    def score_of(self, stats: EpochStats) -> float:
+        if self.best_by == "metric":  # higher is better for accuracy, lower for MAE
+            metric = stats.val_metric if stats.val_metric is not None else stats.train_metric
+            return -metric if self.metric == "accuracy" else metric
+        return stats.val_loss if stats.val_loss is not None else stats.train_loss
+
+    def update(self, history: History, model: nn.Module, stats: EpochStats) -> None:
+        score = self.score_of(stats)
+        if score < self.score:
+            self.score = score
+            history.best_epoch = stats.epoch
+            history.best_state = {k: v.detach().to("cpu", copy=True) for k, v in model.state_dict().items()}
+
+
+class _Training:
+    """One ``fit`` call's moving parts: the data on the device, the optimiser and its helpers, the shuffling."""
+
+    def __init__(
+        self,
+        model: nn.Module,
+        data: TensorData,
+        config: TrainConfig,
+        callbacks: Sequence[Callback],
+        stop: threading.Event | None,
+    ):
+        self.model, self.config, self.callbacks, self.stop = model, config, callbacks, stop
+        self.device = device = pick_device(config.device)
+        model.to(device)
+        self.data = data = data.to(device)
+        self.images = data.X_train.ndim == 4
+        if self.images:  # channels-last convolutions are much faster on CPU and GPU
+            model.to(memory_format=torch.channels_last)
+            data.X_train = data.X_train.contiguous(memory_format=torch.channels_last)
+        self.loss_spec = LOSSES[config.loss]
+        self.optimizer = make_optimizer(model, config)
+        self.use_amp = config.amp and device.type == "cuda"
+        float16 = self.use_amp and amp_dtype(device) == torch.float16
+        self.scaler = torch.amp.GradScaler("cuda") if float16 else None  # float16 autocast needs loss scaling
+        self.generator = torch.Generator().manual_seed(config.seed)
+        self.n = len(data.X_train)
+        self.batches = math.ceil(self.n / config.batch_size)
+        self.scheduler = None
+        if config.schedule == "onecycle":
+            total_steps = config.epochs * self.batches
+            self.scheduler = torch.optim.lr_scheduler.OneCycleLR(self.optimizer, config.lr, total_steps=total_steps)
+
+    def stop_requested(self) -> bool:
+        return self.stop is not None and self.stop.is_set()
+
+    def finish(self) -> None:
+        if self.images:  # hand back the standard layout, as a loaded copy of the model has
+            self.model.to(memory_format=torch.contiguous_format)
+
+    def epoch_order(self) -> torch.Tensor:
+        """A fresh permutation of the training samples (N,), on the device; bucketed by length for sequences."""
+        perm = torch.randperm(self.n, generator=self.generator)
+        if self.data.lengths is not None:
+            perm = bucket_by_length(perm, self.data.lengths.cpu(), self.config.batch_size, self.generator)
+        return perm.to(self.device)
+
+    def step(self, xb: torch.Tensor, yb: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
+        """One optimiser step on a batch; returns (the detached batch loss, the outputs)."""
+        if self.use_amp:
+            with autocast(self.device):
+                y_hat = self.model(xb).float()
+        else:
+            y_hat = self.model(xb)
+        loss = self.loss_spec.fn(y_hat, yb)
+        objective = loss + self.config.l1 * _l1_penalty(self.model) if self.config.l1 else loss
+        self.optimizer.zero_grad(set_to_none=True)
+        clip = self.config.grad_clip
+        if self.scaler is None:
+            objective.backward()
+            if clip:
+                nn.utils.clip_grad_norm_(self.model.parameters(), clip)
+            self.optimizer.step()
+        else:
+            self.scaler.scale(objective).backward()
+            if clip:
+                self.scaler.unscale_(self.optimizer)
+                nn.utils.clip_grad_norm_(self.model.parameters(), clip)
+            self.scaler.step(self.optimizer)
+            self.scaler.update()
+        if self.scheduler is not None:
+            self.scheduler.step()
+        return loss.detach(), y_hat
+
+    def train_epoch(self, epoch: int) -> tuple[EpochStats, bool]:
+        """Train one epoch, batch by batch, then evaluate it; (its statistics, whether a stop cut it short)."""
+        self.model.train()
+        epoch_start = time.perf_counter()
+        perm = self.epoch_order()
+        size = self.config.batch_size
+        batch_losses, kept = [], []
+        seen, stopped = 0, False
+        for b in range(self.batches):
+            idx = perm[b * size : (b + 1) * size]
+            xb, yb = self.data.X_train[idx], self.data.y_train[idx]
+            if self.data.augment is not None:
+                xb = self.data.augment(xb, self.generator)
+            loss, y_hat = self.step(xb, yb)
+            batch_losses.append(loss)  # no host sync here: read once per epoch
+            kept.append(self.loss_spec.keep(y_hat, yb))
+            seen += len(xb)
+            if self.callbacks:
+                elapsed = time.perf_counter() - epoch_start
+                event = BatchEvent(epoch, self.config.epochs, b + 1, self.batches, loss, seen, elapsed)
+                for cb in self.callbacks:
+                    cb.on_batch_end(self.model, event)
+            if self.stop_requested():
+                stopped = True
+                break
+        return self.epoch_stats(epoch, epoch_start, batch_losses, kept, perm[:seen]), stopped
+
+    def epoch_stats(
+        self,
+        epoch: int,
+        epoch_start: float,
+        batch_losses: list[torch.Tensor],
+        kept: list[torch.Tensor],
+        seen_idx: torch.Tensor,
+    ) -> EpochStats:
+        """The epoch's row: mean training loss and metric over the samples seen (``seen_idx``), then validation."""
+        seen, size = len(seen_idx), self.config.batch_size
+        sizes = torch.full((len(batch_losses),), float(size), device=self.device)
+        sizes[-1] = seen - size * (len(batch_losses) - 1)
+        train_loss = (torch.stack(batch_losses).float() @ sizes / seen).item()  # the epoch's host sync
+        train_metric = self.loss_spec.score(torch.cat(kept), self.data.y_train[seen_idx]).item()
+        train_seconds = time.perf_counter() - epoch_start
+        if not math.isfinite(train_loss):
+            raise PlaygroundError("The loss became infinite or NaN; lower the learning rate and train again.")
+        val_loss = val_metric = None
+        if self.data.has_val:
+            val_loss, val_metric = evaluate(self.model, self.data.X_val, self.data.y_val, self.config)
+        return EpochStats(
+            epoch=epoch,
+            train_loss=train_loss,
+            train_metric=train_metric,
+            val_loss=val_loss,
+            val_metric=val_metric,
+            seconds=time.perf_counter() - epoch_start,
+            samples_per_s=seen / max(train_seconds, 1e-9),
+        )
+
+
 def fit(
     model: nn.Module,
     data: TensorData,
@@ -327,125 +483,27 @@ def fit(
     is evaluated and recorded, so a stopped run still leaves a usable model.
     """
     config.validate()
-    device = pick_device(config.device)
-    model.to(device)
-    data = data.to(device)
-    if data.X_train.ndim == 4:  # images: channels-last convolutions are much faster on CPU and GPU
-        model.to(memory_format=torch.channels_last)
-        data.X_train = data.X_train.contiguous(memory_format=torch.channels_last)
-    loss_spec = LOSSES[config.loss]
-    optimizer = make_optimizer(model, config)
-    use_amp = config.amp and device.type == "cuda"
-    scaler = torch.amp.GradScaler("cuda") if use_amp and amp_dtype(device) == torch.float16 else None
-    generator = torch.Generator().manual_seed(config.seed)
-
-    n = len(data.X_train)
-    batches = math.ceil(n / config.batch_size)
-    scheduler = None
-    if config.schedule == "onecycle":
-        scheduler = torch.optim.lr_scheduler.OneCycleLR(optimizer, config.lr, total_steps=config.epochs * batches)
-    history = History(metric=loss_spec.metric)
-    best_loss = math.inf
+    training = _Training(model, data, config, callbacks, stop)
+    history = History(metric=training.loss_spec.metric)
+    best = _BestEpoch(config.best_by, history.metric)
     for cb in callbacks:
-        cb.on_fit_start(model, config, batches)
+        cb.on_fit_start(model, config, training.batches)
     fit_start = time.perf_counter()
 
     for epoch in range(1, config.epochs + 1):
-        if stop is not None and stop.is_set():
+        if training.stop_requested():
             history.stopped = True
             break
-        model.train()
-        epoch_start = time.perf_counter()
-        perm = torch.randperm(n, generator=generator)
-        if data.lengths is not None:
-            perm = bucket_by_length(perm, data.lengths.cpu(), config.batch_size, generator)
-        perm = perm.to(device)
-        batch_losses, kept = [], []
-        seen = 0
-        for b in range(batches):
-            idx = perm[b * config.batch_size : (b + 1) * config.batch_size]
-            xb, yb = data.X_train[idx], data.y_train[idx]
-            if data.augment is not None:
-                xb = data.augment(xb, generator)
-            if use_amp:
-                with autocast(device):
-                    y_hat = model(xb).float()
-            else:
-                y_hat = model(xb)
-            loss = loss_spec.fn(y_hat, yb)
-            objective = loss + config.l1 * _l1_penalty(model) if config.l1 else loss
-            optimizer.zero_grad(set_to_none=True)
-            if scaler is None:
-                objective.backward()
-                if config.grad_clip:
-                    nn.utils.clip_grad_norm_(model.parameters(), config.grad_clip)
-                optimizer.step()
-            else:  # float16 autocast needs loss scaling
-                scaler.scale(objective).backward()
-                if config.grad_clip:
-                    scaler.unscale_(optimizer)
-                    nn.utils.clip_grad_norm_(model.parameters(), config.grad_clip)
-                scaler.step(optimizer)
-                scaler.update()
-            if scheduler is not None:
-                scheduler.step()
-
-            loss = loss.detach()
-            batch_losses.append(loss)  # no host sync here: read once per epoch
-            kept.append(loss_spec.keep(y_hat, yb))
-            seen += len(xb)
-            if callbacks:
-                event = BatchEvent(
-                    epoch,
-                    config.epochs,
-                    b + 1,
-                    batches,
-                    loss,
-                    seen,
-                    time.perf_counter() - epoch_start,
-                )
-                for cb in callbacks:
-                    cb.on_batch_end(model, event)
-            if stop is not None and stop.is_set():
-                history.stopped = True
-                break
-
-        sizes = torch.full((len(batch_losses),), float(config.batch_size), device=device)
-        sizes[-1] = seen - config.batch_size * (len(batch_losses) - 1)
-        train_loss = (torch.stack(batch_losses).float() @ sizes / seen).item()  # the epoch's host sync
-        train_metric = loss_spec.score(torch.cat(kept), data.y_train[perm[:seen]]).item()
-        train_seconds = time.perf_counter() - epoch_start
-        if not math.isfinite(train_loss):
-            raise PlaygroundError("The loss became infinite or NaN; lower the learning rate and train again.")
-        val_loss = val_metric = None
-        if data.has_val:
-            val_loss, val_metric = evaluate(model, data.X_val, data.y_val, config)
-        stats = EpochStats(
-            epoch=epoch,
-            train_loss=train_loss,
-            train_metric=train_metric,
-            val_loss=val_loss,
-            val_metric=val_metric,
-            seconds=time.perf_counter() - epoch_start,
-            samples_per_s=seen / max(train_seconds, 1e-9),
-        )
+        stats, history.stopped = training.train_epoch(epoch)
         history.epochs.append(stats)
-        score = val_loss if val_loss is not None else train_loss
-        if config.best_by == "metric":  # higher is better for accuracy, lower for MAE
-            metric = val_metric if val_metric is not None else train_metric
-            score = -metric if loss_spec.metric == "accuracy" else metric
-        if score < best_loss:
-            best_loss = score
-            history.best_epoch = epoch
-            history.best_state = {k: v.detach().to("cpu", copy=True) for k, v in model.state_dict().items()}
+        best.update(history, model, stats)
         for cb in callbacks:
             cb.on_epoch_end(model, stats, history)
         if history.stopped:
             break
 
     history.seconds = time.perf_counter() - fit_start
-    if data.X_train.ndim == 4:  # hand back the standard layout, as a loaded copy of the model has
-        model.to(memory_format=torch.contiguous_format)
+    training.finish()
     for cb in callbacks:
         cb.on_fit_end(model, history)
     return history

@@ -253,8 +253,10 @@ class Job:
         connected: Callable[[], bool] | None = None,
         abandon_s: float | None = None,
         process: bool | None = None,
+        kept: Any = None,
     ):
         self.name = name
+        self.kept = kept  # what the page keeps beside the run (its model, data, settings); never sent to a worker
         self.process = workers.process_mode() if process is None else process
         self.owner = owner
         self._target = target

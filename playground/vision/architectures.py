@@ -12,15 +12,52 @@ import torch
 from torch import nn
 
 from playground.errors import PlaygroundError
-from playground.models import Summary, summarize
+from playground.models import Summary, get_spec, models_for, summarize
 from playground.models.registry import create_for_input
+from playground.share import SEED_MAX, bounded, one_of
 from playground.training import Callback, History, seed_everything
 from playground.training.engine import BatchEvent
 from playground.vision.classifier import ImageTrainConfig, Prepared, evaluate, train
 
 POOLS = (nn.MaxPool2d, nn.AvgPool2d)
-COMPARABLE = ("lenet", "cnn", "vgg-small", "resnet-small")
 STEM = ("conv1", "bn1", "relu", "maxpool")  # a ResNet's first layers
+
+
+@dataclass(frozen=True)
+class ArchitecturesConfig:
+    """The architectures page's settings: the model inspected, the comparison and the residual experiment."""
+
+    inspect: str = "lenet"  # any registered image model
+    channels: int = one_of(1, (1, 3))
+    size: int = bounded(28, 12, 512)
+    classes: int = bounded(10, 2, 1000)
+    compare: tuple[str, ...] = ("lenet", "vgg-small", "resnet-small")  # models the architectures page trains
+    dataset: str = one_of("mnist", ("mnist", "fashion-mnist"))
+    train_size: int = bounded(5000, 500, 50_000)
+    epochs: int = bounded(1, 1, 20)
+    seed: int = bounded(0, 0, SEED_MAX)
+    blocks: int = bounded(6, 2, 8)  # per stage, in the residual experiment
+    residual_dataset: str = one_of("mnist", ("mnist", "fashion-mnist"))
+    residual_train_size: int = bounded(3000, 500, 50_000)
+    residual_epochs: int = bounded(1, 1, 20)
+    residual_seed: int = bounded(0, 0, SEED_MAX)
+
+    def __post_init__(self):
+        if get_spec(self.inspect).task != "image":
+            raise PlaygroundError(f"'{self.inspect}' is not an image model.")
+        if unknown := [name for name in self.compare if name not in models_for("architectures")]:
+            raise PlaygroundError(f"This page does not train {', '.join(unknown)}.")
+
+    def comparison(self) -> ImageTrainConfig:
+        return ImageTrainConfig(dataset=self.dataset, epochs=self.epochs, train_size=self.train_size, seed=self.seed)
+
+    def residual(self) -> ImageTrainConfig:
+        return ImageTrainConfig(
+            dataset=self.residual_dataset,
+            epochs=self.residual_epochs,
+            train_size=self.residual_train_size,
+            seed=self.residual_seed,
+        )
 
 
 @dataclass(frozen=True)
@@ -209,6 +246,11 @@ class ResidualRun:
     seconds: float
     depth: int  # weighted layers
     batch_losses: list[float] = field(default_factory=list)
+
+    @property
+    def gradient_balance(self) -> float:
+        """The first convolution's gradient norm over the last's: far from 1, layers learn at very different speeds."""
+        return float(self.gradient_norms[0] / max(self.gradient_norms[-1], 1e-12))
 
 
 def residual_experiment(

@@ -19,6 +19,7 @@ from playground.errors import PlaygroundError
 from playground.models.registry import create_for_input
 from playground.share import SEED_MAX, bounded, one_of
 from playground.training import Callback, History, TensorData, TrainConfig, fit, seed_everything
+from playground.training.engine import OPTIMIZERS
 from playground.vision.preprocess import Step, preprocess
 
 STYLE_OF = {"mnist": "digit", "fashion-mnist": "object"}
@@ -33,7 +34,7 @@ class ImageTrainConfig:
     epochs: int = bounded(1, 1, 200)
     batch_size: int = one_of(64, (16, 32, 64, 128, 256))
     lr: float = one_of(0.006, (0.0003, 0.001, 0.002, 0.004, 0.006, 0.01, 0.03, 0.1))
-    optimizer: str = one_of("adam", ("adam", "adamw", "sgd", "momentum", "rmsprop"))
+    optimizer: str = one_of("adam", OPTIMIZERS)
     schedule: str = one_of("onecycle", ("onecycle", "constant"))
     augment: bool = False
     val_split: float = bounded(0.1, 0.0, 0.5)

@@ -1,0 +1,183 @@
+"""Every training run on every page: one button that queues it, shows its progress and Stop, then how it ended."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+import streamlit as st
+from streamlit import runtime
+from streamlit.runtime.scriptrunner import get_script_run_ctx
+
+from pages.common import figure_once
+from playground.errors import PlaygroundError
+from playground.figures import history_figure
+from playground.training.jobs import DONE, FAILED, STOPPED, WAITING, Job, Progress
+
+Render = Callable[[Progress], None]
+
+
+def format_seconds(seconds: float | None) -> str:
+    if seconds is None:
+        return "…"
+    if seconds < 60:
+        return f"{seconds:.0f} s"
+    return f"{seconds // 60:.0f} min {seconds % 60:02.0f} s"
+
+
+def progress_text(p: Progress) -> str:
+    if p.state == WAITING:
+        wait = "the wait is not known yet" if p.wait_s is None else f"about {format_seconds(p.wait_s)} to wait"
+        return (
+            f"Waiting for a free training slot: number {p.queue_position} in the queue, {wait}. "
+            "Other users' runs are training."
+        )
+    stage = f"{p.stage} · " if p.stage else ""
+    return (
+        f"{stage}epoch {p.epoch}/{p.epochs} · batch {p.batch}/{p.batches} · "
+        f"{p.samples_per_s:,.0f} samples/s · ETA {format_seconds(p.eta_s)}"
+    )
+
+
+def _show_progress(job: Job, stop_key: str) -> Progress:
+    """Progress bar with epoch, ETA and samples/s, and a Stop button while the job runs."""
+    p = job.snapshot()
+    if p.state == WAITING:
+        st.progress(0.0, text=progress_text(p))
+    elif not job.finished:
+        st.progress(p.fraction, text=progress_text(p))
+    if not job.finished and st.button("Stop", icon=":material/stop:", key=stop_key):
+        job.stop()
+    return p
+
+
+def _session_identity() -> tuple[str | None, Callable[[], bool] | None]:
+    """This browser session's id, and a check that its browser is still connected."""
+    ctx = get_script_run_ctx()
+    if ctx is None or not runtime.exists():  # AppTest, or outside a server
+        return None, None
+    session_id = ctx.session_id
+
+    def connected() -> bool:
+        return runtime.exists() and runtime.get_instance().is_active_session(session_id)
+
+    return session_id, connected
+
+
+def _start(key: str, name: str, target: Callable, kept: Any) -> Job | None:
+    """Queue ``target`` as this session's run, kept in ``st.session_state[key]``.
+
+    A session keeps one run queued or running at a time; a second gets one sentence and None.
+    """
+    owner, connected = _session_identity()
+    try:
+        job = Job(name, target, owner=owner, connected=connected, kept=kept).start()
+    except PlaygroundError as exc:
+        st.error(str(exc))
+        return None
+    st.session_state[key] = job
+    return job
+
+
+def _live_curves(key: str, p: Progress, metric: str) -> None:
+    """The run's curves; the figure is rebuilt only when an epoch has been added."""
+    if p.rows:
+        figure = figure_once(f"{key}.live_figure", (len(p.rows), p.rows[-1]), lambda: history_figure(p.rows, metric))
+        st.plotly_chart(figure, key=f"{key}.live_curves")
+
+
+def _poll(key: str, render: Render | None, metric: str) -> Job | None:
+    job: Job | None = st.session_state.get(key)
+    if job is None:
+        return None
+    p = _show_progress(job, f"{key}.stop")
+    if render is not None:
+        render(p)
+    else:
+        _live_curves(key, p, metric)
+    return job
+
+
+@st.fragment(run_every=1.0)
+def _live_running(key: str, render: Render | None, metric: str) -> None:
+    job = _poll(key, render, metric)
+    if job is not None and job.finished:
+        st.session_state.pop(f"{key}.live_figure", None)
+        st.rerun()  # the whole page, once, which now shows the results
+
+
+@st.fragment(run_every=3.0)
+def _live_waiting(key: str, render: Render | None, metric: str) -> None:
+    job = _poll(key, render, metric)
+    if job is not None and job.state != WAITING:
+        st.rerun()  # it has started (or left the queue): poll at the running pace, or show how it ended
+
+
+def _live(key: str, render: Render | None, metric: str) -> None:
+    """Poll the job in ``st.session_state[key]``: progress, Stop, live curves; rerun the page at the end.
+
+    Each poll reads one snapshot and redraws a progress line and the curves; a run waiting in the
+    queue is polled every 3 s instead of every second.
+    """
+    job: Job | None = st.session_state.get(key)
+    if job is not None and job.state == WAITING:
+        _live_waiting(key, render, metric)
+    elif job is not None:
+        _live_running(key, render, metric)
+
+
+def outcome(job: Job) -> None:
+    """One line on how a finished job ended."""
+    p = job.snapshot()
+    if p.state == FAILED:
+        st.error(p.error)
+    elif p.state == STOPPED and not p.started:
+        st.warning("Stopped while it was waiting in the queue: the model never trained.")
+    elif p.state == STOPPED:
+        why = "nobody was watching it" if p.abandoned else "you stopped it"
+        st.warning(f"Stopped after {len(p.rows)} epoch(s) because {why}; the model keeps the weights it had reached.")
+    elif p.state == DONE:
+        st.success(f"Trained {len(p.rows)} epoch(s) in {format_seconds(p.elapsed_s)}.")
+
+
+def run_button(
+    key: str,
+    label: str,
+    make: Callable[[], tuple[Callable, Any]],
+    *,
+    name: str,
+    metric: str = "accuracy",
+    render: Render | None = None,
+    disabled: bool = False,
+    icon: str = ":material/play_arrow:",
+) -> Job | None:
+    """A primary button that starts a run, then its queue place, progress, Stop and live curves, then how it ended.
+
+    ``make()`` returns ``(target, kept)``: the function the run trains with (it is given a
+    ``JobContext``) and what the page keeps beside it (``job.kept``: the model, the data, the
+    settings). A ``PlaygroundError`` from ``make`` is shown in one sentence. ``render`` draws the
+    live view instead of the loss curves. The job lives in ``st.session_state[key]``; the
+    finished one is returned (else None), and ``finished_run(key)`` finds it from other tabs.
+    """
+    job = st.session_state.get(key)
+    running = job is not None and not job.finished
+    if st.button(label, icon=icon, type="primary", key=f"{key}.start", disabled=running or disabled):
+        try:
+            target, kept = make()
+        except PlaygroundError as exc:
+            st.error(str(exc))
+        else:
+            started = _start(key, name, target, kept)
+            job, running = (started, True) if started is not None else (job, running)
+    if running:
+        _live(key, render, metric)
+        return None
+    if job is not None:
+        outcome(job)
+    return job
+
+
+def finished_run(key: str) -> Job | None:
+    """The run in ``st.session_state[key]`` if it has finished with a result."""
+    job = st.session_state.get(key)
+    return job if job is not None and job.finished and job.result is not None else None

@@ -1,0 +1,117 @@
+"""The architectures page's last tab: ResNet-50 with ImageNet weights classifies a photo, then transfer learning."""
+
+import hashlib
+
+import streamlit as st
+
+from pages.common import UPLOAD_MB, WEIGHTS_UPLOAD_MB
+from pages.runs import run_button
+from playground.data.decode import EXTENSIONS, decode_image, read_class_zip
+from playground.errors import PlaygroundError
+from playground.figures.architectures import top_classes_figure
+from playground.vision import pretrained
+
+SOURCES = {"download": "torchvision (download once)", "file": "a weights file (.pth)"}
+
+
+def _load(how) -> None:
+    """Load the backbone with ``how()``, keeping it, or the one sentence why it failed, in the session."""
+    try:
+        st.session_state["arch.backbone"] = how()
+        st.session_state["arch.weights_error"] = None
+    except PlaygroundError as exc:
+        st.session_state["arch.backbone"] = None
+        st.session_state["arch.weights_error"] = str(exc)
+
+
+def backbone():
+    """(model, where its weights came from), or None until loaded."""
+    source = st.radio("weights", list(SOURCES), format_func=SOURCES.get, horizontal=True, key="arch.weights_source")
+    if source == "file":
+        upload = st.file_uploader(
+            "ResNet-50 weights (.pth / .pt, a state_dict)",
+            type=["pth", "pt"],
+            key="arch.weights",
+            max_upload_size=WEIGHTS_UPLOAD_MB,
+        )
+        if upload is None:
+            return None
+        digest = hashlib.sha256(upload.getvalue()).hexdigest()
+        if st.session_state.get("arch.weights_digest") != digest:  # each file is read once
+            _load(lambda: pretrained.load_resnet50(upload.getvalue()))
+            st.session_state["arch.weights_digest"] = digest
+    elif st.button("Load ResNet-50", icon=":material/download:", key="arch.load_pretrained"):
+        with st.spinner("Loading the ImageNet weights…"):
+            _load(pretrained.load_resnet50)
+    if st.session_state.get("arch.weights_error"):
+        (st.error if source == "file" else st.warning)(st.session_state["arch.weights_error"])
+    return st.session_state.get("arch.backbone")
+
+
+def classify_photo(model) -> None:
+    photo = st.file_uploader("a photo to classify", type=list(EXTENSIONS), key="arch.photo", max_upload_size=UPLOAD_MB)
+    if photo is None:
+        return
+    try:
+        image = decode_image(photo.getvalue(), name=photo.name)
+    except PlaygroundError as exc:
+        st.error(str(exc))
+        return
+    left, right = st.columns([1, 2])
+    left.image(image, caption=photo.name, width="stretch")
+    top = pretrained.classify(model, image)
+    right.markdown(f"**{top[0][0]}**: {top[0][1]:.1%}")
+    right.plotly_chart(top_classes_figure(top), key="arch.top5")
+
+
+def _accuracy(value: float | None) -> str:
+    return "not trained" if value is None else f"{value:.1%}"
+
+
+def transfer(model) -> None:
+    st.markdown(
+        "**Transfer learning**: the frozen network up to its global average pool (`include_top=False`) turns each "
+        "image into 2048 numbers; a new Dense layer learns your classes from them. Beside it, the course CNN "
+        "trains from scratch on the same images and split."
+    )
+    archive = st.file_uploader(
+        "your classes as a zip (one folder per class)", type=["zip"], key="arch.zip", max_upload_size=UPLOAD_MB
+    )
+    if archive is None:
+        return
+    try:
+        classes = read_class_zip(archive.getvalue())
+        classes.validate()
+    except PlaygroundError as exc:
+        st.error(str(exc))
+        return
+    st.caption(", ".join(f"{c}: {len(v)} images" for c, v in classes.images.items()))
+
+    def make():
+        return lambda ctx: pretrained.transfer(model, classes, 0, 30, [ctx], ctx.stop, ctx.set_stage), None
+
+    job = run_button("arch.tr_job", "Train both", make, name="transfer learning")
+    if job is None or job.result is None:
+        return
+    r = job.result
+    c = st.columns(3)
+    c[0].metric("ResNet-50 features + new head", _accuracy(r.transfer_accuracy))
+    c[0].caption(f"{r.transfer_seconds:.0f} s, most of it the frozen network's forward passes")
+    c[1].metric("course CNN from scratch", _accuracy(r.scratch_accuracy))
+    c[1].caption(f"{r.scratch_seconds:.0f} s of training")
+    c[2].metric("always the largest class", f"{r.majority_accuracy:.1%}")
+    st.caption(f"{r.n_train} training and {r.n_test} test images of {len(r.classes)} classes.")
+
+
+def pretrained_tab() -> None:
+    st.markdown(
+        "The course loads `ResNet50(weights='imagenet', include_top=False)`. Here: torchvision's ImageNet weights "
+        "(IMAGENET1K_V2, 80.9% top-1), downloaded once into the torch cache, or a ResNet-50 weights file of your own."
+    )
+    loaded = backbone()
+    if loaded is None:
+        return
+    model, where = loaded
+    st.success(f"ResNet-50 ready: {where}.")
+    classify_photo(model)
+    transfer(model)
