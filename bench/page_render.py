@@ -18,32 +18,30 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 from playground.device import device_info  # noqa: E402
+from playground.lessons import HOME, PAGES  # noqa: E402
 
 streamlit.logger.set_log_level("error")  # AppTest warns on every run in bare mode
-PAGES = ["home", "backprop", "cnn", "architectures", "forecast", "sentiment"]
 
 
-def first_render_seconds(page: str) -> float:
+def first_render_seconds(page) -> float:
     at = AppTest.from_file(str(ROOT / "app.py"), default_timeout=120)
     at.run()  # the session's first run lands on Home
     start = time.perf_counter()
-    if page != "home":
-        at.switch_page(f"pages/{page}.py")
-        at.run()
-    else:
-        at.run()
+    if page is not HOME:
+        at.switch_page(page.path)
+    at.run()
     seconds = time.perf_counter() - start
     if at.exception:
-        raise SystemExit(f"{page} raised: {at.exception[0].value}")
+        raise SystemExit(f"{page.slug} raised: {at.exception[0].value}")
     return seconds
 
 
 def main() -> None:
     print(f"device: {device_info().name}")
-    first_render_seconds("home")  # warm imports once, as a running server has them
+    first_render_seconds(HOME)  # warm imports once, as a running server has them
     for page in PAGES:
         times = [first_render_seconds(page) for _ in range(3)]
-        print(f"{page:<14} {statistics.median(times):.2f} s (median of 3 fresh sessions)")
+        print(f"{page.slug:<14} {statistics.median(times):.2f} s (median of 3 fresh sessions)")
 
 
 if __name__ == "__main__":

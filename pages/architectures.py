@@ -42,9 +42,13 @@ def inspected(url: ArchitecturesConfig) -> dict:
         "architecture", names, index=names.index(url.inspect), format_func=title, key="arch.inspect"
     )
     default = get_spec(name).input_shape
-    own = url if name == url.inspect else ArchitecturesConfig(
-        inspect=name, channels=default[0], size=default[1], classes=1000 if default[1] == 224 else 10
-    )  # fmt: skip
+    own = (
+        url
+        if name == url.inspect
+        else ArchitecturesConfig(
+            inspect=name, channels=default[0], size=default[1], classes=1000 if default[1] == 224 else 10
+        )
+    )
     return {
         "inspect": name,
         "channels": setting(cols[1], "selectbox", "channels", own, "channels", f"arch.channels.{name}"),
@@ -81,7 +85,9 @@ def inspect_tab(url: ArchitecturesConfig) -> dict:
     c[1].metric("multiply-adds per image", f"{summary.total_macs:,}")
     c[2].metric("layers with weights", sum(r.type in ("Conv2d", "Linear") for r in summary.rows))
     st.plotly_chart(block_diagram(stage_list, shape), key="arch.diagram")
-    st.markdown("**Stages**: the feature map after each, and its receptive field (how many input pixels one position sees)")
+    st.markdown(
+        "**Stages**: the feature map after each, and its receptive field (how many input pixels one position sees)"
+    )
     st.dataframe(stage_table(stage_list), hide_index=True)
     with st.expander(f"Every layer ({len(summary.rows)})"):
         st.dataframe(
@@ -168,7 +174,9 @@ def residual_tab(url: ArchitecturesConfig) -> dict:
         "A residual block computes $y = \\mathrm{ReLU}(F(x) + x)$: it only has to learn the change $F$, and the gradient "
         "reaches early layers through the $+x$ path. Below, the same network with and without its skips."
     )
-    blocks = setting(st, "slider", "blocks per stage (3 stages of two convolutions each)", url, "blocks", "arch.res_blocks")
+    blocks = setting(
+        st, "slider", "blocks per stage (3 stages of two convolutions each)", url, "blocks", "arch.res_blocks"
+    )
     st.caption(f"{6 * blocks + 2} layers with weights, 16 channels wide.")
     values = {"blocks": blocks} | data_settings(url, "residual_", "arch.res")
     config = dataclasses.replace(url, **values).residual()
@@ -215,9 +223,6 @@ with tab_compare:
     values |= compare_tab(url)
 with tab_residual:
     values |= residual_tab(url)
-try:
-    settings_to_url(dataclasses.replace(url, **values), "arch")
-except PlaygroundError:  # a choice the link cannot hold (none chosen to compare is fine): keep the last link
-    pass
+settings_to_url(dataclasses.replace(url, **values), "arch")
 with tab_pretrained:
     pretrained_tab()

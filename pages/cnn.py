@@ -3,7 +3,6 @@
 import numpy as np
 import streamlit as st
 import torch
-from playground.training.metrics import majority_baseline
 
 from pages.common import (
     UPLOAD_MB,
@@ -24,6 +23,7 @@ from playground.figures import history_figure
 from playground.figures.images import bar_figure, confusion_figure, mosaic, to_display
 from playground.models import get_spec, models_for
 from playground.models.registry import create_for_input
+from playground.training.metrics import majority_baseline
 from playground.vision import classifier
 
 SOURCES = {
@@ -200,7 +200,7 @@ def train_tab(dataset: image_data.ImageDataset | None, url: classifier.ImageTrai
     spec = get_spec(config.arch)
     st.markdown(
         f"**{spec.title}** ({spec.description}) for {size}×{size}×{channels} images and {len(dataset.classes)} "
-        f"classes. {device_line()}"
+        f"classes: **{sum(p.numel() for p in preview.parameters()):,} parameters**. {device_line()}"
     )
     model_summary(
         preview,

@@ -10,8 +10,8 @@ from collections.abc import Callable
 import pandas as pd
 import streamlit as st
 import torch
-from streamlit.runtime.pages_manager import PagesManager
 
+from pages.deep_links import use_app_navigation
 from playground.device import device_info, pick_device
 from playground.device import library_versions as playground_versions
 from playground.errors import PlaygroundError
@@ -25,23 +25,7 @@ UPLOAD_MB = 20  # per uploader: photos, zips of small images, CSVs, model files 
 WEIGHTS_UPLOAD_MB = 120  # a ResNet-50 weights file is 98 MB
 
 
-def _leave_pages_directory_mode() -> None:
-    """Make a deep link on a fresh server use app.py's navigation.
-
-    Streamlit treats an app with a pages/ folder as a v1 multipage app until
-    st.navigation runs; when a server's first visitor opens /cnn directly, the
-    page would run alone with a navigation made from file names. Every page
-    imports this module first, so the first such run switches to app.py's
-    navigation and reruns.
-    """
-    if PagesManager.uses_pages_directory:
-        PagesManager.uses_pages_directory = False
-        st.rerun()
-
-
-_leave_pages_directory_mode()
-
-
+use_app_navigation()  # before anything else: a deep link on a fresh server gets app.py's navigation
 prepare_server_process()  # once per server process: garbage collection, thread switching, logs, workers
 
 
@@ -105,8 +89,8 @@ def setting(where, widget: str, label: str, config, field: str, key: str, **kwar
         return element(label, options, value=value, key=key, **kwargs)
     if "range" in allowed:
         low, high = allowed["range"]
-        return element(label, low, high, value, key=key, **kwargs)
-    return element(label, value, key=key, **kwargs)
+        return element(label, **({"min_value": low, "max_value": high, "value": value, "key": key} | kwargs))
+    return element(label, value=value, key=key, **kwargs)
 
 
 def model_summary(model, example: torch.Tensor, title: str = "Layer by layer", note: str = "") -> None:

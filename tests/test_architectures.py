@@ -8,12 +8,15 @@ import pytest
 import torch
 import torchvision
 from PIL import Image
+from torch import nn
 
 from playground.data.decode import ClassImages
 from playground.data.images import load_bundled
 from playground.errors import PlaygroundError
 from playground.models import create_model, save_model, summarize
 from playground.models.classic import BasicBlock
+from playground.training import Callback
+from playground.training.jobs import STOPPED, Job, Slots
 from playground.vision import architectures as arch
 from playground.vision import pretrained
 from playground.vision.classifier import ImageTrainConfig, prepare
@@ -210,10 +213,10 @@ def test_bad_weights_files_get_one_sentence(payload, message):
         pretrained.load_resnet50(payload)
 
 
-def test_transfer_learning_runs_beside_training_from_scratch(weights_file, cpu_threads):
-    model, _ = pretrained.load_resnet50(weights_file)
+def two_digits():
+    """Ten MNIST test images each of 0 and 1, as a user's two classes."""
     digits = load_bundled("mnist")
-    images = ClassImages(
+    return ClassImages(
         {
             str(d): [
                 Image.fromarray(digits.X_test[i, 0].numpy()) for i in np.flatnonzero(digits.y_test.numpy() == d)[:10]
@@ -221,9 +224,57 @@ def test_transfer_learning_runs_beside_training_from_scratch(weights_file, cpu_t
             for d in (0, 1)
         }
     )
-    result = pretrained.transfer(model, images, seed=0, scratch_epochs=5)
+
+
+def test_transfer_learning_runs_beside_training_from_scratch(weights_file, cpu_threads):
+    model, _ = pretrained.load_resnet50(weights_file)
+    result = pretrained.transfer(model, two_digits(), seed=0, scratch_epochs=5)
     assert result.n_train == 16 and result.n_test == 4 and result.classes == ["0", "1"]
     assert 0 <= result.transfer_accuracy <= 1 and 0 <= result.scratch_accuracy <= 1 and result.majority_accuracy == 0.5
+    assert not result.stopped
+
+
+class TinyBackbone(nn.Module):
+    """Stands in for ResNet-50 where only its features' shape matters: (N, 3, 224, 224) -> (N, 8)."""
+
+    def __init__(self):
+        super().__init__()
+        self.conv = nn.Conv2d(3, 8, kernel_size=16, stride=16)
+
+    def features(self, x):
+        return self.conv(x).mean(dim=(2, 3))
+
+
+@pytest.mark.parametrize(
+    "stop_at", ["ResNet-50 features of your images", "a new head on the frozen features", "first batch from scratch"]
+)
+def test_stopping_a_transfer_run_ends_it_as_stopped_with_what_it_trained(stop_at, cpu_threads):
+    images, run = two_digits(), {}
+
+    def stage(text):
+        if text == stop_at:
+            run["job"].stop()
+
+    class StopAfterFirstBatch(Callback):
+        def on_batch_end(self, model, event):
+            if stop_at == "first batch from scratch":
+                run["job"].stop()
+
+    def target(ctx):
+        return pretrained.transfer(TinyBackbone(), images, 0, 5, [ctx, StopAfterFirstBatch()], ctx.stop, stage)
+
+    run["job"] = job = Job("transfer learning", target, Slots(1))
+    job.start().join(120)
+    p = job.snapshot()
+    assert p.state == STOPPED and p.error is None
+    r = job.result
+    assert r.stopped and r.classes == ["0", "1"] and (r.n_train, r.n_test) == (16, 4) and r.majority_accuracy == 0.5
+    if stop_at == "first batch from scratch":  # both trained, the second for one batch
+        assert 0 <= r.transfer_accuracy <= 1 and 0 <= r.scratch_accuracy <= 1
+        assert (p.epoch, p.batch) == (1, 1) and len(p.rows) == 1
+    else:  # neither trained
+        assert r.transfer_accuracy is None and r.scratch_accuracy is None and r.scratch_seconds == 0
+        assert p.batch == 0
 
 
 # ---- CLI ----------------------------------------------------------------------------------------

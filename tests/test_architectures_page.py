@@ -6,21 +6,10 @@ import numpy as np
 import torch
 import torchvision
 from PIL import Image
-from streamlit.testing.v1 import AppTest
-
-from tests.test_pages import APP
 
 
-def open_page() -> AppTest:
-    at = AppTest.from_file(APP, default_timeout=120)
-    at.run()
-    at.switch_page("pages/architectures.py").run()
-    assert not at.exception, [e.value for e in at.exception]
-    return at
-
-
-def test_inspect_shows_counts_stages_and_a_diagram():
-    at = open_page()
+def test_inspect_shows_counts_stages_and_a_diagram(open_page):
+    at = open_page("architectures")
     assert [m.value for m in at.metric][:2] == ["44,426", "281,640"]  # LeNet-5 on 28×28×1
     at.selectbox(key="arch.inspect").set_value("resnet50").run()
     assert not at.exception and at.metric[0].value == "25,557,032"
@@ -33,8 +22,8 @@ def test_inspect_shows_counts_stages_and_a_diagram():
     assert not at.exception and "halve 16×16 images to nothing" in at.error[0].value
 
 
-def test_two_small_architectures_train_side_by_side():
-    at = open_page()
+def test_two_small_architectures_train_side_by_side(open_page):
+    at = open_page("architectures")
     at.multiselect(key="arch.compare").set_value(["lenet", "vgg-small"]).run()
     at.number_input(key="arch.cmp.train_size").set_value(1000).run()
     at.button(key="arch.cmp_job.start").click().run()
@@ -45,8 +34,8 @@ def test_two_small_architectures_train_side_by_side():
     assert list(table.architecture) == ["LeNet-5", "VGG (small)"] and "peak memory (MB)" in table.columns
 
 
-def test_residual_experiment_and_offline_resnet50_then_a_weights_file():
-    at = open_page()
+def test_residual_experiment_and_offline_resnet50_then_a_weights_file(open_page):
+    at = open_page("architectures")
     at.slider(key="arch.res_blocks").set_value(2).run()
     at.number_input(key="arch.res.train_size").set_value(500).run()
     at.button(key="arch.res_job.start").click().run()

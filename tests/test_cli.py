@@ -1,11 +1,20 @@
+import argparse
 import json
 import subprocess
 import sys
 
 import pytest
+from torch import nn
 
 from playground.backprop import neuron as nrn
-from playground.models import load_model
+from playground.backprop.network import NetworkConfig
+from playground.cli.main import build_parser, main
+from playground.models import create_model, get_spec, list_models, load_model, register_model
+from playground.models.registry import model_skeleton, unregister_model
+from playground.series.forecaster import ForecastConfig
+from playground.share import limits
+from playground.text.classifier import TextTrainConfig
+from playground.vision.classifier import ImageTrainConfig
 
 
 def cli(*args, timeout=120):
@@ -57,6 +66,9 @@ def test_same_seed_same_cli_history():
         (("mlp", "--features", "z"), "feature"),
         (("neuron", "--weights", "1,2"), "one weight for every input"),
         (("summary", "resnet9000", "--input", "3,32,32"), "no model called"),
+        (("summary", "mlp", "--input", "1,28,28"), "'mlp' cannot take inputs of shape [1, 28, 28]"),
+        (("summary", "text-rnn", "--input", "5,3"), "'text-rnn' cannot take inputs of shape [5, 3]"),
+        (("summary", "mlp", "--input", "0"), "sizes of at least 1"),
     ],
 )
 def test_errors_are_one_sentence_on_stderr(args, message):
@@ -158,3 +170,116 @@ def test_a_model_file_without_its_architecture_is_one_sentence(tmp_path):
         lines = result.stderr.strip().splitlines()
         assert len(lines) == 1 and "This model file has no 'arch' entry" in lines[0]
         assert "Traceback" not in result.stderr and "unexpected" not in result.stderr
+
+
+@pytest.mark.parametrize("name", ["text-rnn", "bow-logreg"])
+def test_summary_of_a_text_model_feeds_token_ids(name):
+    result = cli("summary", name, "--input", "5", "--json")
+    assert result.returncode == 0, result.stderr
+    out = json.loads(result.stdout)
+    assert out["total_params"] == sum(p.numel() for p in create_model(name).parameters())
+    assert out["rows"][-1]["output_shape"] == [1]  # one logit: positive or not
+
+
+@pytest.mark.parametrize("name", list_models())
+def test_summary_runs_for_every_registered_model_at_its_own_input(name, capsys):
+    spec = get_spec(name)
+    size = sum(p.numel() for p in model_skeleton(name).parameters())
+    if size > 5_000_000:
+        pytest.skip("ImageNet-sized: seconds each; test_models.py runs every model at its own input")
+    assert main(["summary", name, "--input", ",".join(map(str, spec.input_shape)), "--json"]) == 0
+    assert json.loads(capsys.readouterr().out)["total_params"] > 0
+
+
+def subcommand(name: str) -> argparse.ArgumentParser:
+    commands = next(a for a in build_parser()._actions if isinstance(a, argparse._SubParsersAction))
+    return commands.choices[name]
+
+
+def choices_of(command: str, flag: str) -> list:
+    return next(a for a in subcommand(command)._actions if flag in a.option_strings or a.dest == flag).choices
+
+
+@pytest.mark.parametrize(
+    "command, flag, config, field",
+    [
+        ("train", "--optimizer", ImageTrainConfig, "optimizer"),
+        ("train", "--schedule", ImageTrainConfig, "schedule"),
+        ("mlp", "--dataset", NetworkConfig, "dataset"),
+        ("mlp", "--activation", NetworkConfig, "activation"),
+        ("mlp", "--optimizer", NetworkConfig, "optimizer"),
+        ("sentiment", "--model", TextTrainConfig, "cell"),
+        ("sentiment", "--tokens", TextTrainConfig, "mode"),
+        ("sentiment", "--padding", TextTrainConfig, "padding"),
+        ("forecast", "--model", ForecastConfig, "cell"),
+        ("forecast", "--target", ForecastConfig, "target"),
+        ("forecast", "--scaler", ForecastConfig, "scaler"),
+        ("forecast", "--interval-method", ForecastConfig, "interval"),
+    ],
+)
+def test_each_choice_is_the_config_fields_options(command, flag, config, field):
+    assert choices_of(command, flag) == list(limits(config, field)["choices"])
+
+
+@pytest.fixture
+def throwaway_image_model():
+    name = "tiny-test-net"
+
+    @register_model(
+        name,
+        "image",
+        (1, 28, 28),
+        description="A throwaway: one linear layer on the pixels",
+        shape_kwargs=lambda shape: {"pixels": shape[0] * shape[1] * shape[2]},
+        trained_on=("cnn", "architectures"),
+    )
+    def tiny(pixels: int = 784, num_classes: int = 10) -> nn.Module:
+        return nn.Sequential(nn.Flatten(), nn.Linear(int(pixels), int(num_classes)))
+
+    try:
+        yield name
+    finally:
+        unregister_model(name)
+
+
+def test_a_model_registered_after_import_is_offered_and_trains(throwaway_image_model, capsys, cpu_threads):
+    name = throwaway_image_model
+    assert name in choices_of("train", "model") and name in choices_of("compare", "models")
+    args = ["train", name, "--dataset", "mnist", "--train-size", "500", "--epochs", "1", "--seed", "0", "--json"]
+    assert main(args) == 0, capsys.readouterr().err
+    out = json.loads(capsys.readouterr().out)
+    assert out["model"] == name and len(out["history"]) == 1
+    assert out["final"]["test_accuracy"] > 0.5  # a linear model on 500 digits, far above a guess's 0.1
+    unregister_model(name)
+    assert name not in choices_of("train", "model")  # the parser is built afresh from the registry
+
+
+def test_forecast_save_then_load_gives_the_same_numbers_without_training(tmp_path):
+    path = tmp_path / "forecaster.pt"
+    common = ("--source", "dataset:sunspots", "--future", "6", "--json")
+    trained = cli("forecast", *common, "--epochs", "2", "--lookback", "8", "--hidden", "16", "--save", str(path))
+    assert trained.returncode == 0, trained.stderr
+    loaded = cli("forecast", *common, "--load", str(path))
+    assert loaded.returncode == 0, loaded.stderr
+    a, b = json.loads(trained.stdout), json.loads(loaded.stdout)
+    assert "history" in a and "history" not in b and b["loaded"] == str(path)
+    assert b["config"]["lookback"] == 8 and b["config"]["hidden"] == 16 and b["parameters"] == a["parameters"]
+    assert b["metrics"] == a["metrics"] and b["forecast"] == a["forecast"] and b["verdict"] == a["verdict"]
+    # the file's own settings win over the training flags; how far to forecast is the file's unless given
+    args = ("--source", "dataset:sunspots", "--load", str(path), "--lookback", "3", "--future", "2", "--json")
+    other = json.loads(cli("forecast", *args).stdout)
+    assert other["config"]["lookback"] == 8 and len(other["forecast"]) == 2
+
+
+def test_forecast_load_refuses_what_it_cannot_use(tmp_path):
+    mlp_file = tmp_path / "mlp.pt"
+    assert cli("mlp", "--epochs", "1", "--save", str(mlp_file)).returncode == 0
+    for args, message in (
+        (("--load", str(mlp_file)), "This model file is not a forecaster."),
+        (("--load", str(tmp_path / "missing.pt")), "There is no model file at"),
+        (("--load", str(mlp_file), "--backtest", "2"), "goes without --backtest and --save"),
+    ):
+        result = cli("forecast", "--source", "dataset:sine", *args)
+        assert result.returncode == 1 and result.stdout == ""
+        assert result.stderr.startswith("error: ") and message in result.stderr
+        assert len(result.stderr.strip().splitlines()) == 1 and "unexpected" not in result.stderr

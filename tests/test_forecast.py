@@ -3,6 +3,7 @@
 import json
 import os
 import time
+from dataclasses import replace
 
 import numpy as np
 import pandas as pd
@@ -12,7 +13,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from playground.errors import PlaygroundError
-from playground.models import create_model
+from playground.models import create_model, load_model, model_bytes
 from playground.series import data as sd
 from playground.series import forecaster as fc
 from playground.series import metrics, yahoo
@@ -264,6 +265,69 @@ def test_backtest_has_one_row_per_fold_and_forecaster(cpu_threads):
     assert sorted(table.fold.unique()) == [1, 2, 3]
     assert set(table.forecaster) >= {"LSTM", "naive (last value)", "linear autoregression"}
     assert (table["to"].iloc[0] < table[table.fold == 3]["from"].iloc[0]) and table.MAE.gt(0).all()
+
+
+# ---- a saved forecaster, used again ------------------------------------------------------------
+
+
+@pytest.fixture(scope="module")
+def trained_forecaster():
+    series = sd.synthetic(n=260, period=25, trend=0.01, noise=0.05, seed=3)
+    config = fc.ForecastConfig(epochs=3, lookback=12, hidden=16, layers=1, future=7, seed=2, device="cpu")
+    prepared = fc.prepare(series, config)
+    model = fc.build_model(prepared, config)
+    fc.train(model, prepared, config)
+    return series, config, prepared, model, fc.evaluate(model, prepared, config)
+
+
+def saved(model, meta):
+    return load_model(model_bytes(model, meta))
+
+
+def test_a_loaded_forecaster_gives_the_trained_ones_numbers_without_training(trained_forecaster):
+    series, config, prepared, model, evaluation = trained_forecaster
+    loaded, meta = saved(model, fc.model_meta(prepared, config))
+    assert fc.config_from_meta(meta, loaded) == replace(config, device=None)  # the machine picks its own
+    again_prepared, again = fc.evaluate_saved(loaded, meta, series)
+    assert again_prepared.scaler == prepared.scaler and again_prepared.n_test == prepared.n_test
+    assert again.scores == evaluation.scores and again.recursive_scores == evaluation.recursive_scores
+    assert np.array_equal(again.future, evaluation.future) and len(again.future) == config.future
+    assert np.array_equal(again.low, evaluation.low) and np.array_equal(again.high, evaluation.high)
+    assert again.verdict == evaluation.verdict and again.name == "LSTM"
+
+
+def test_a_loaded_forecaster_scales_a_new_series_with_its_own_scaler(trained_forecaster):
+    series, config, prepared, model, _ = trained_forecaster
+    loaded, meta = saved(model, fc.model_meta(prepared, config))
+    shifted = sd.Series("shifted", series.dates, series.values + 100.0, "the same shape, 100 higher")
+    new_prepared, evaluation = fc.evaluate_saved(loaded, meta, shifted, future=3)
+    assert new_prepared.scaler == prepared.scaler  # not refitted: the network learnt on the file's scale
+    assert fc.prepare(shifted, config).scaler != prepared.scaler
+    assert len(evaluation.future) == 3 and set(evaluation.scores) >= {"model", "naive", "linear_ar"}
+
+
+@pytest.mark.parametrize(
+    "change, message",
+    [
+        (lambda meta: meta.pop("config"), "does not say how its forecaster was trained"),
+        (lambda meta: meta["config"].pop("cell"), "does not say how its forecaster was trained"),
+        (lambda meta: meta.update(task="image"), "is not a forecaster"),
+        (lambda meta: meta["config"].update(hidden="16"), "'hidden' setting is not readable"),
+        (lambda meta: meta["config"].update(cell="transformer"), "'cell' setting is not readable"),
+        (lambda meta: meta["config"].update(dropout=float("nan")), "'dropout' setting is not readable"),
+        (lambda meta: meta["config"].update(hidden=32), "do not match its network"),
+        (lambda meta: meta["config"].update(horizon=2), "do not match its network"),
+        (lambda meta: meta.update(scaler={"kind": "standard", "shift": 0.0, "scale": 0.0}), "scaler is not readable"),
+        (lambda meta: meta.update(scaler="minmax"), "scaler is not readable"),
+        (lambda meta: meta["scaler"].update(kind="minmax"), "do not match its scaler"),
+    ],
+)
+def test_a_forecast_file_that_cannot_be_used_is_one_sentence(trained_forecaster, change, message):
+    series, config, prepared, model, _ = trained_forecaster
+    loaded, meta = saved(model, fc.model_meta(prepared, config))
+    change(meta)
+    with pytest.raises(PlaygroundError, match=message):
+        fc.evaluate_saved(loaded, meta, series)
 
 
 # ---- bundled series and CSVs ------------------------------------------------------------------

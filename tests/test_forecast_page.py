@@ -1,20 +1,8 @@
 """The forecast page through AppTest: offline fallback, windows, training beside baselines, CSV upload, backtest."""
 
-from streamlit.testing.v1 import AppTest
 
-from tests.test_pages import APP
-
-
-def open_forecast() -> AppTest:
-    at = AppTest.from_file(APP, default_timeout=120)
-    at.run()
-    at.switch_page("pages/forecast.py").run()
-    assert not at.exception, [e.value for e in at.exception]
-    return at
-
-
-def test_offline_it_opens_on_a_bundled_series_and_says_why():
-    at = open_forecast()
+def test_offline_it_opens_on_a_bundled_series_and_says_why(open_page):
+    at = open_page("forecast")
     warning = at.warning[0].value
     assert warning.startswith("Yahoo Finance cannot be reached") and "bundled MSFT" in warning
     assert any("MSFT monthly closing price" in c.value for c in at.caption)
@@ -22,20 +10,20 @@ def test_offline_it_opens_on_a_bundled_series_and_says_why():
     assert any("training mean and standard deviation" in c.value for c in at.code)
 
 
-def test_a_malformed_ticker_gets_one_sentence_and_the_page_keeps_working():
-    at = open_forecast()
+def test_a_malformed_ticker_gets_one_sentence_and_the_page_keeps_working(open_page):
+    at = open_page("forecast")
     at.text_input(key="fc.ticker").input("AAPL; DROP TABLE")
     at.button(key="fc.fetch").click().run()
     assert not at.exception
     assert "is not a ticker symbol" in at.warning[0].value
 
 
-def test_train_on_a_bundled_series_shows_verdict_metrics_and_forecast():
-    at = open_forecast()
+def test_train_on_a_bundled_series_shows_verdict_metrics_and_forecast(open_page):
+    at = open_page("forecast")
     at.radio(key="fc.kind").set_value("dataset").run()
     at.selectbox(key="fc.dataset").set_value("sunspots").run()
     at.number_input(key="fc.epochs").set_value(5).run()
-    at.button(key="fc.train").click().run()
+    at.button(key="fc.job.start").click().run()
     at.session_state["fc.job"].join(120)
     at.run()
     assert not at.exception, [e.value for e in at.exception]
@@ -49,8 +37,8 @@ def test_train_on_a_bundled_series_shows_verdict_metrics_and_forecast():
     assert not at.exception
 
 
-def test_csv_upload_then_backtest():
-    at = open_forecast()
+def test_csv_upload_then_backtest(open_page):
+    at = open_page("forecast")
     at.radio(key="fc.kind").set_value("csv").run()
     rows = "\n".join(f"2020-01-{d:02d},{d}" for d in range(1, 10))
     at.file_uploader(key="fc.csv").upload("short.csv", ("date,value\n" + rows).encode(), "text/csv").run()
@@ -61,39 +49,39 @@ def test_csv_upload_then_backtest():
     assert not at.exception and not at.error
     at.number_input(key="fc.epochs").set_value(2).run()
     at.number_input(key="fc.folds").set_value(2).run()
-    at.button(key="fc.backtest").click().run()
+    at.button(key="fc.bt_job.start").click().run()
     at.session_state["fc.bt_job"].join(120)
     at.run()
     assert not at.exception
     assert any("Mean over the folds" in m.value for m in at.markdown)
 
 
-def test_online_a_ticker_is_fetched_once_and_drawn_as_candles(monkeypatch, tmp_path):
+def test_online_a_ticker_is_fetched_once_and_drawn_as_candles(monkeypatch, tmp_path, open_page):
     from playground.series import yahoo
-    from tests.test_forecast import prices
+    from tests.helpers import prices
 
     calls = []
     monkeypatch.setenv("PLAYGROUND_DATA_DIR", str(tmp_path))
     monkeypatch.setattr(yahoo, "online", lambda host: True)
     monkeypatch.setattr(yahoo, "fetch_prices", lambda *args: calls.append(args) or prices(n=300))
-    at = open_forecast()
+    at = open_page("forecast")
     assert not at.warning and calls[0][0] == "AAPL"
     assert any("AAPL close" in c.value for c in at.caption)
     chart = at.get("plotly_chart")[0].proto.spec
     assert '"candlestick"' in chart and '"bar"' in chart  # OHLC with volume
     at.number_input(key="fc.epochs").set_value(3).run()
-    at.button(key="fc.train").click().run()
+    at.button(key="fc.job.start").click().run()
     at.session_state["fc.job"].join(120)
     at.run()
     assert not at.exception and len(calls) == 1  # reruns reuse the fetched prices
 
 
-def test_a_failed_fetch_is_tried_again_when_fetch_is_pressed(monkeypatch, tmp_path):
+def test_a_failed_fetch_is_tried_again_when_fetch_is_pressed(monkeypatch, tmp_path, open_page):
     from playground.series import yahoo
-    from tests.test_forecast import prices
+    from tests.helpers import prices
 
     monkeypatch.setenv("PLAYGROUND_DATA_DIR", str(tmp_path))
-    at = open_forecast()  # offline: the bundled series
+    at = open_page("forecast")  # offline: the bundled series
     assert "cannot be reached" in at.warning[0].value
     at.number_input(key="fc.lookback").set_value(12).run()  # a rerun does not ask Yahoo again
     assert "cannot be reached" in at.warning[0].value

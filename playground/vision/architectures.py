@@ -17,6 +17,7 @@ from playground.models.registry import create_for_input
 from playground.share import SEED_MAX, bounded, one_of
 from playground.training import Callback, History, seed_everything
 from playground.training.engine import BatchEvent
+from playground.training.metrics import gradient_norm_ratio
 from playground.vision.classifier import ImageTrainConfig, Prepared, evaluate, train
 
 POOLS = (nn.MaxPool2d, nn.AvgPool2d)
@@ -250,7 +251,7 @@ class ResidualRun:
     @property
     def gradient_balance(self) -> float:
         """The first convolution's gradient norm over the last's: far from 1, layers learn at very different speeds."""
-        return float(self.gradient_norms[0] / max(self.gradient_norms[-1], 1e-12))
+        return gradient_norm_ratio(self.gradient_norms)
 
 
 def residual_experiment(

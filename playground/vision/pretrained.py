@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import threading
 import time
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -21,7 +21,7 @@ from PIL import Image
 from torch import nn
 
 from playground.data.decode import ClassImages
-from playground.data.images import online
+from playground.data.images import ImageDataset, online
 from playground.errors import PlaygroundError
 from playground.models import create_model
 from playground.models.io import read_tensors
@@ -122,27 +122,90 @@ def classify(model: nn.Module, image: Image.Image, k: int = 5) -> list[tuple[str
 
 
 @torch.no_grad()
-def features(model: nn.Module, images: torch.Tensor, batch_size: int = 32, stop=None) -> torch.Tensor:
-    """``include_top=False`` with average pooling: 2048 numbers per image, the frozen backbone's view."""
+def features(
+    model: nn.Module, images: torch.Tensor, batch_size: int = 32, stop: threading.Event | None = None
+) -> torch.Tensor | None:
+    """``include_top=False`` with average pooling: 2048 numbers per image (N, 2048), the frozen backbone's view.
+
+    None when ``stop`` is set before every image has been through the network.
+    """
     device = next(model.parameters()).device
     out = []
     for i in range(0, len(images), batch_size):
         if stop is not None and stop.is_set():
-            raise PlaygroundError("Stopped.")
+            return None
         out.append(model.features(to_input(images[i : i + batch_size]).to(device)).float().cpu())
     return torch.cat(out)
 
 
 @dataclass
 class TransferResult:
+    """Test accuracies (0..1) of the two ways to learn the user's classes, and of always guessing the largest class.
+
+    A stopped run (``stopped``) keeps what it got to: the accuracy of a part that never trained is None, one
+    stopped while training is that of its partly trained model. The seconds are what each part took, until then.
+    """
+
     classes: list[str]
     n_train: int
     n_test: int
-    transfer_accuracy: float
-    scratch_accuracy: float
+    transfer_accuracy: float | None
+    scratch_accuracy: float | None
     transfer_seconds: float
     scratch_seconds: float
     majority_accuracy: float
+    stopped: bool = False
+
+
+def _stopped(stop: threading.Event | None) -> bool:
+    return stop is not None and stop.is_set()
+
+
+def _head_accuracy(
+    backbone: nn.Module,
+    data224: ImageDataset,
+    seed: int,
+    stop: threading.Event | None,
+    set_stage: Callable[[str], None],
+) -> float | None:
+    """Test accuracy of a new linear head on the frozen backbone's features; None if stopped before it trained."""
+    set_stage("ResNet-50 features of your images")
+    backbone.eval()
+    train_features = features(backbone, data224.X_train, stop=stop)
+    test_features = None if train_features is None else features(backbone, data224.X_test, stop=stop)
+    if test_features is None:
+        return None
+    set_stage("a new head on the frozen features")
+    seed_everything(seed)
+    head = nn.Linear(train_features.shape[1], len(data224.classes))
+    history = fit(
+        head,
+        TensorData(train_features, data224.y_train),
+        TrainConfig(epochs=100, batch_size=64, lr=1e-3, weight_decay=1e-4, seed=seed, device="cpu"),
+        stop=stop,
+    )
+    if not history.epochs:
+        return None
+    with torch.no_grad():
+        return float((head(test_features).argmax(1) == data224.y_test).float().mean())
+
+
+def _scratch_accuracy(
+    images: ClassImages,
+    seed: int,
+    epochs: int,
+    callbacks: Sequence[Callback],
+    stop: threading.Event | None,
+    set_stage: Callable[[str], None],
+) -> float | None:
+    """Test accuracy of the course CNN trained from scratch on 64×64 copies; None if stopped before it trained."""
+    set_stage("the course CNN from scratch")
+    data64 = own_dataset(images, size=64, seed=seed)  # the same split: the permutation depends only on the seed
+    config = ImageTrainConfig(dataset="own", epochs=epochs, lr=0.002, val_split=0.0, seed=seed)
+    prepared = prepare(data64, config)
+    model = build_model(prepared.meta, seed)
+    history = train(model, prepared, config, callbacks, stop)
+    return evaluate(model, prepared).accuracy if history.epochs else None
 
 
 def transfer(
@@ -152,46 +215,31 @@ def transfer(
     scratch_epochs: int = 30,
     callbacks: Sequence[Callback] = (),
     stop: threading.Event | None = None,
-    set_stage=lambda text: None,
+    set_stage: Callable[[str], None] = lambda text: None,
 ) -> TransferResult:
     """A new Dense head on the frozen ResNet-50's pooled features, against the course CNN trained from scratch
-    on the same images, split the same way (per class, seeded)."""
-    data224 = own_dataset(images, size=INPUT, seed=seed)
-    classes = list(data224.classes)
-    set_stage("ResNet-50 features of your images")
-    start = time.perf_counter()
-    backbone.eval()
-    train_features = features(backbone, data224.X_train, stop=stop)
-    test_features = features(backbone, data224.X_test, stop=stop)
-    set_stage("a new head on the frozen features")
-    seed_everything(seed)
-    head = nn.Linear(train_features.shape[1], len(classes))
-    fit(
-        head,
-        TensorData(train_features, data224.y_train),
-        TrainConfig(epochs=100, batch_size=64, lr=1e-3, weight_decay=1e-4, seed=seed, device="cpu"),
-        stop=stop,
-    )
-    with torch.no_grad():
-        transfer_accuracy = float((head(test_features).argmax(1) == data224.y_test).float().mean())
-    transfer_seconds = time.perf_counter() - start
+    on the same images, split the same way (per class, seeded).
 
-    set_stage("the course CNN from scratch")
-    start = time.perf_counter()
-    data64 = own_dataset(images, size=64, seed=seed)  # the same split: the permutation depends only on the seed
-    config = ImageTrainConfig(dataset="own", epochs=scratch_epochs, lr=0.002, val_split=0.0, seed=seed)
-    prepared = prepare(data64, config)
-    model = build_model(prepared.meta, seed)
-    train(model, prepared, config, callbacks, stop)
-    scratch_accuracy = evaluate(model, prepared).accuracy
-    counts = np.bincount(data224.y_test.numpy(), minlength=len(classes))
-    return TransferResult(
-        classes,
-        len(data224.y_train),
-        len(data224.y_test),
-        transfer_accuracy,
-        scratch_accuracy,
-        transfer_seconds,
-        time.perf_counter() - start,
-        float(counts.max() / counts.sum()),
+    Setting ``stop`` ends the run early with what it has (see TransferResult), as a stopped ``fit`` does.
+    """
+    data224 = own_dataset(images, size=INPUT, seed=seed)
+    counts = np.bincount(data224.y_test.numpy(), minlength=len(data224.classes))
+    result = TransferResult(
+        classes=list(data224.classes),
+        n_train=len(data224.y_train),
+        n_test=len(data224.y_test),
+        transfer_accuracy=None,
+        scratch_accuracy=None,
+        transfer_seconds=0.0,
+        scratch_seconds=0.0,
+        majority_accuracy=float(counts.max() / counts.sum()),
     )
+    start = time.perf_counter()
+    result.transfer_accuracy = _head_accuracy(backbone, data224, seed, stop, set_stage)
+    result.transfer_seconds = time.perf_counter() - start
+    if not _stopped(stop):
+        start = time.perf_counter()
+        result.scratch_accuracy = _scratch_accuracy(images, seed, scratch_epochs, callbacks, stop, set_stage)
+        result.scratch_seconds = time.perf_counter() - start
+    result.stopped = _stopped(stop)
+    return result
