@@ -13,9 +13,9 @@ from pages.common import (
 )
 from pages.runs import run_button
 from pages.tabs.neuron import NEURON, neuron_tab, set_neuron
-from playground.backprop import neuron as nrn
 from playground.backprop import scalar
 from playground.backprop.network import NetworkConfig, config_from_meta, model_meta
+from playground.backprop.neuron import Neuron
 from playground.backprop.session import NetworkRun
 from playground.data.toy2d import DATASETS, FEATURES
 from playground.errors import PlaygroundError
@@ -222,7 +222,7 @@ def network_tab() -> None:
         model_files(run, config)
 
 
-def graph_tab(neuron: nrn.Neuron | None) -> None:
+def graph_tab(neuron: Neuron | None) -> None:
     st.markdown(
         "Every number in a forward pass is a node; backpropagation walks the graph from the loss back to "
         "the inputs, multiplying local derivatives (the chain rule) and adding them where paths meet. "
@@ -265,8 +265,8 @@ header(
     "How a network computes its output, and how the chain rule turns the error into a gradient for every weight.",
 )
 if NEURON.format("w0") not in st.session_state:
-    url_neuron = settings_from_url(nrn.Neuron, "neuron")
-    set_neuron(url_neuron if len(url_neuron.inputs) == 3 else nrn.Neuron())
+    url_neuron = settings_from_url(Neuron, "neuron")
+    set_neuron(url_neuron if len(url_neuron.inputs) == 3 else Neuron())
 tab_neuron, tab_network, tab_graph = st.tabs(["① One neuron", "② A network on 2-D data", "③ The computation graph"])
 with tab_neuron:
     neuron = neuron_tab()

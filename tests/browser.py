@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import re
 import signal
 import socket
 import subprocess
@@ -85,3 +86,23 @@ class StreamlitServer:
                 os.killpg(self.proc.pid, signal.SIGKILL)
                 self.proc.wait(10)
         self._log_file.close()
+
+
+def wait_ready(page):
+    page.wait_for_selector("[data-testid='stAppViewContainer']")
+    page.wait_for_function("() => !document.querySelector('[data-testid=\"stStatusWidget\"]')", timeout=60_000)
+
+
+def main(page):
+    """The page's own content, without Streamlit's header (whose status widget has a Stop button too)."""
+    return page.get_by_test_id("stMain")
+
+
+def button(page, text: str):
+    """A Streamlit button in the page's content by its text (icons and help buttons aside)."""
+    return main(page).locator("[data-testid^='stBaseButton']").filter(has_text=re.compile(rf"{text}$"))
+
+
+def assert_no_error(page, where):
+    errors = page.locator(ERROR_BOXES)
+    assert errors.count() == 0, f"{where}: {errors.all_inner_texts()}"

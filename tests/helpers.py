@@ -20,7 +20,7 @@ APP = str(Path(__file__).resolve().parent.parent / "app.py")
 
 
 def open_page(slug: str, query: dict | None = None, timeout: float = 120):
-    """A fresh session of the app on page ``slug`` (its link carrying ``query``), checked to render without exception."""
+    """A fresh AppTest session of the app on page ``slug``, its link carrying ``query``; rendered without exception."""
     from streamlit.testing.v1 import AppTest
 
     at = AppTest.from_file(APP, default_timeout=timeout)

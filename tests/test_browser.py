@@ -4,19 +4,11 @@ import re
 
 import pytest
 
-from tests.browser import ARTIFACTS, CHROMIUM, CHROMIUM_ARGS, ERROR_BOXES, StreamlitServer
+from playground.lessons import PAGES
+from tests.browser import ARTIFACTS, CHROMIUM, CHROMIUM_ARGS, StreamlitServer, assert_no_error, button, main, wait_ready
 
 playwright_api = pytest.importorskip("playwright.sync_api")
 expect = playwright_api.expect
-
-NAV = [
-    ("Home", "Deep Learning Playground"),
-    ("Backpropagation", "Backpropagation"),
-    ("CNN image classifier", "CNN image classifier"),
-    ("Classic architectures", "Classic architectures"),
-    ("Time-series forecasting", "Time-series forecasting"),
-    ("Sentiment analysis", "Sentiment analysis"),
-]
 
 
 @pytest.fixture(scope="module")
@@ -46,36 +38,16 @@ def page(browser):
     context.close()
 
 
-def wait_ready(page):
-    page.wait_for_selector("[data-testid='stAppViewContainer']")
-    page.wait_for_function("() => !document.querySelector('[data-testid=\"stStatusWidget\"]')", timeout=60_000)
-
-
-def main(page):
-    """The page's own content, without Streamlit's header (whose status widget has a Stop button too)."""
-    return page.get_by_test_id("stMain")
-
-
-def button(page, text: str):
-    """A Streamlit button in the page's content by its text (icons and help buttons aside)."""
-    return main(page).locator("[data-testid^='stBaseButton']").filter(has_text=re.compile(rf"{text}$"))
-
-
-def assert_no_error(page, where):
-    errors = page.locator(ERROR_BOXES)
-    assert errors.count() == 0, f"{where}: {errors.all_inner_texts()}"
-
-
 def test_every_page_opens_from_the_navigation(server, page):
     page.goto(server.url)
     wait_ready(page)
-    for label, heading in NAV:
-        page.locator("[data-testid='stSidebarNav'] a", has_text=label).click()
-        page.get_by_role("heading", name=heading).first.wait_for(timeout=60_000)
+    for listed in PAGES:
+        page.locator("[data-testid='stSidebarNav'] a", has_text=listed.title).click()
+        page.get_by_role("heading", name=listed.page_title).first.wait_for(timeout=60_000)
         wait_ready(page)
-        assert_no_error(page, label)
-        page.screenshot(path=str(ARTIFACTS / f"page-{label.split()[0].lower()}.png"), full_page=True)
-    assert re.search(r"/sentiment$", page.url)
+        assert_no_error(page, listed.title)
+        assert page.url.endswith(f"/{listed.slug}") or listed.slug == "home"
+        page.screenshot(path=str(ARTIFACTS / f"page-{listed.slug}.png"), full_page=True)
 
 
 def test_step_changes_the_weights(server, page):
@@ -112,7 +84,7 @@ def test_train_then_stop_a_run_and_switch_pages(server, page):
 
 def test_cnn_trains_briefly_and_classifies_an_uploaded_photo(server, page, tmp_path):
     from playground.data.images import load_bundled
-    from tests.test_vision import photo_of
+    from tests.helpers import photo_of
 
     photo = tmp_path / "seven.jpg"
     photo_of(load_bundled("mnist").X_test[0, 0].numpy()).save(photo)
@@ -144,23 +116,6 @@ def test_cnn_trains_briefly_and_classifies_an_uploaded_photo(server, page, tmp_p
     page.get_by_text("Classify the drawing").click()
     expect(page.get_by_text(re.compile(r"Prediction: 1 "))).to_be_visible(timeout=30_000)
     page.screenshot(path=str(ARTIFACTS / "cnn-drawing.png"), full_page=True)
-
-
-def test_a_shared_link_opened_first_on_a_fresh_server_has_the_app_navigation(browser):
-    srv = StreamlitServer(env={"PLAYGROUND_DEVICE": "cpu"})
-    try:
-        srv.wait_healthy()
-        context = browser.new_context(viewport={"width": 1200, "height": 800})
-        page = context.new_page()
-        page.goto(f"{srv.url}/backprop?net.dataset=xor")  # the server's very first page view
-        wait_ready(page)
-        expect(page.locator("[data-testid='stSidebarNav'] a")).to_have_count(len(NAV), timeout=30_000)
-        assert "Home" in page.locator("[data-testid='stSidebarNav']").inner_text()
-        page.get_by_role("tab", name="② A network on 2-D data").click()
-        expect(page.get_by_role("combobox", name="data set")).to_have_value("xor")
-        context.close()
-    finally:
-        srv.stop()
 
 
 def test_sentiment_types_a_sentence_and_sees_a_probability(server, page):

@@ -5,8 +5,7 @@ import time
 
 import pytest
 
-from tests.browser import ARTIFACTS, CHROMIUM, CHROMIUM_ARGS, StreamlitServer
-from tests.test_browser import assert_no_error, button, wait_ready
+from tests.browser import ARTIFACTS, CHROMIUM, CHROMIUM_ARGS, StreamlitServer, assert_no_error, button, wait_ready
 
 playwright_api = pytest.importorskip("playwright.sync_api")
 

@@ -22,10 +22,9 @@ from pathlib import Path
 
 import pytest
 
-from tests.browser import ARTIFACTS, CHROMIUM, CHROMIUM_ARGS, REPO, free_port
+from tests.browser import ARTIFACTS, CHROMIUM, CHROMIUM_ARGS, REPO, assert_no_error, button, free_port, wait_ready
 
 playwright_api = pytest.importorskip("playwright.sync_api")
-from tests.test_browser import assert_no_error, button, wait_ready  # noqa: E402
 
 pytestmark = pytest.mark.slow
 

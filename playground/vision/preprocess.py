@@ -16,8 +16,6 @@ from PIL import Image
 
 from playground.errors import PlaygroundError
 
-STYLES = ("digit", "object", "photo")  # MNIST, Fashion-MNIST, everything else
-
 
 @dataclass(frozen=True)
 class Step:
