@@ -56,3 +56,21 @@ def test_residual_experiment_and_offline_resnet50_then_a_weights_file(open_page)
     Image.fromarray(np.random.default_rng(0).integers(0, 255, (240, 320, 3), dtype=np.uint8)).save(png, "PNG")
     at.file_uploader(key="arch.photo").upload("photo.png", png.getvalue(), "image/png").run()
     assert not at.exception and at.get("plotly_chart")
+
+
+def test_a_shared_link_opens_the_same_model_and_comparison(open_page):
+    link = {"arch.inspect": "resnet50", "arch.channels": "3", "arch.size": "224", "arch.classes": "1000"}
+    at = open_page("architectures", link | {"arch.compare": "lenet,cnn", "arch.blocks": "3"})
+    assert at.selectbox(key="arch.inspect").value == "resnet50"
+    assert at.number_input(key="arch.size.resnet50").value == 224
+    assert any(m.value == "25,557,032" for m in at.metric)  # torchvision's ResNet-50
+    assert at.multiselect(key="arch.compare").value == ["lenet", "cnn"]
+    assert at.slider(key="arch.res_blocks").value == 3
+    at.selectbox(key="arch.inspect").set_value("vgg11").run()
+    assert at.query_params.get("arch.inspect") == "vgg11"
+
+
+def test_a_link_naming_a_model_the_page_cannot_train_is_named(open_page):
+    at = open_page("architectures", {"arch.compare": "lenet,resnet50"})
+    assert "compare=lenet,resnet50 (This page does not train resnet50)" in at.info[0].value
+    assert at.multiselect(key="arch.compare").value == ["lenet", "vgg-small", "resnet-small"]

@@ -1,5 +1,7 @@
 """The forecast page through AppTest: offline fallback, windows, training beside baselines, CSV upload, backtest."""
 
+import pytest
+
 
 def test_offline_it_opens_on_a_bundled_series_and_says_why(open_page):
     at = open_page("forecast")
@@ -89,3 +91,32 @@ def test_a_failed_fetch_is_tried_again_when_fetch_is_pressed(monkeypatch, tmp_pa
     monkeypatch.setattr(yahoo, "fetch_prices", lambda *args: prices(n=300))
     at.button(key="fc.fetch").click().run()
     assert not at.warning and any("AAPL close" in c.value for c in at.caption)
+
+
+def test_a_downloaded_model_loads_again_and_is_judged_on_the_series(open_page):
+    import dataclasses
+
+    from playground.models import model_bytes
+    from playground.series import forecaster
+    from playground.series.data import load_bundled
+
+    series = load_bundled("sunspots")
+    config = dataclasses.replace(forecaster.ForecastConfig(), source="dataset:sunspots", epochs=2, hidden=16)
+    prepared = forecaster.prepare(series, config)
+    model = forecaster.build_model(prepared, config)
+    forecaster.train(model, prepared, config)
+    expected = forecaster.evaluate(model, prepared, config).scores["model"].mae
+    file = model_bytes(model, forecaster.model_meta(prepared, config))
+
+    at = open_page("forecast")
+    at.radio(key="fc.kind").set_value("dataset").run()
+    at.selectbox(key="fc.dataset").set_value("sunspots").run()
+    at.file_uploader(key="fc.load").upload("lstm.pt", file, "application/octet-stream").run()
+    assert not at.exception and not at.error
+    assert any("loaded from a file" in c.value for c in at.caption)
+    metrics = next(df.value for df in at.dataframe if "forecaster" in df.value.columns)
+    assert metrics.set_index("forecaster").loc["LSTM", "MAE"] == pytest.approx(expected, rel=1e-4)
+
+    at.file_uploader(key="fc.load").upload("junk.pt", b"not a model", "application/octet-stream").run()
+    assert not at.exception
+    assert "not a readable PyTorch model file" in at.error[0].value
