@@ -456,6 +456,7 @@ def _same_kind(value, default) -> bool:
         return isinstance(value, (int, float)) and math.isfinite(value)
     return type(value) is type(default)
 
+
 def evaluate_saved(
     model: torch.nn.Module,
     meta: dict,
