@@ -6,7 +6,8 @@ import pandas as pd
 import streamlit as st
 import torch
 
-from pages.common import header, setting, settings_from_url, settings_to_url
+from pages.common import header
+from pages.links import setting, settings_from_url, settings_to_url
 from pages.runs import run_button
 from pages.tabs.pretrained import pretrained_tab
 from playground.data.images import load_bundled
@@ -117,6 +118,22 @@ def data_settings(url: ArchitecturesConfig, prefix: str, key: str) -> dict:
     }
 
 
+def on_bundled_digits(config, experiment, name=str):
+    """A ``make`` for run_button: ``experiment(prepared, callbacks, stop, on_model)`` on ``config``'s bundled images,
+    naming each model it trains in the progress line."""
+
+    def make():
+        prepared = prepare(bundled(config.dataset), config)
+
+        def target(ctx):
+            stage = lambda model, i, k: ctx.set_stage(f"{name(model)} ({i}/{k})")  # noqa: E731
+            return experiment(prepared, [ctx], ctx.stop, stage)
+
+        return target, None
+
+    return make
+
+
 def results_table(results) -> None:
     table = pd.DataFrame(
         [
@@ -151,15 +168,10 @@ def compare_tab(url: ArchitecturesConfig) -> dict:
     config = dataclasses.replace(url, **values).comparison()
     st.caption("Each one trains on the same images, split, seed, optimiser (Adam, one-cycle) and number of epochs.")
 
-    def make():
-        prepared = prepare(bundled(config.dataset), config)
+    def experiment(prepared, callbacks, stop, on_model):
+        return architectures.compare(chosen, prepared, config, callbacks, stop, on_model)
 
-        def target(ctx):
-            stage = lambda n, i, k: ctx.set_stage(f"{title(n)} ({i}/{k})")  # noqa: E731
-            return architectures.compare(chosen, prepared, config, [ctx], ctx.stop, stage)
-
-        return target, None
-
+    make = on_bundled_digits(config, experiment, title)
     job = run_button("arch.cmp_job", "Train them", make, disabled=not chosen, name="the architecture comparison")
     if job is not None and job.result:
         st.plotly_chart(comparison_figure(job.result), key="arch.cmp_curves")
@@ -181,16 +193,12 @@ def residual_tab(url: ArchitecturesConfig) -> dict:
     values = {"blocks": blocks} | data_settings(url, "residual_", "arch.res")
     config = dataclasses.replace(url, **values).residual()
 
-    def make():
-        prepared = prepare(bundled(config.dataset), config)
+    def experiment(prepared, callbacks, stop, on_model):
+        return architectures.residual_experiment(prepared, config, blocks, callbacks, stop, on_model)
 
-        def target(ctx):
-            stage = lambda n, i, k: ctx.set_stage(f"{n} ({i}/{k})")  # noqa: E731
-            return architectures.residual_experiment(prepared, config, blocks, [ctx], ctx.stop, stage)
-
-        return target, None
-
-    job = run_button("arch.res_job", "Train both", make, name="the residual experiment")
+    job = run_button(
+        "arch.res_job", "Train both", on_bundled_digits(config, experiment), name="the residual experiment"
+    )
     if job is None or not job.result:
         return values
     runs = job.result
@@ -208,15 +216,12 @@ def residual_tab(url: ArchitecturesConfig) -> dict:
     return values
 
 
-header(
+tab_inspect, tab_compare, tab_residual, tab_pretrained = header(
     "architectures",
     "LeNet-5 (1998) read digits with two small convolutions; VGG (2014) stacked 3×3 convolutions deep; ResNet (2015) "
     "added skip connections so that networks of 50 layers and more still train.",
 )
 url = settings_from_url(ArchitecturesConfig, "arch")
-tab_inspect, tab_compare, tab_residual, tab_pretrained = st.tabs(
-    ["① Inspect", "② Train side by side", "③ Why residual connections", "④ Pretrained ResNet-50"]
-)
 with tab_inspect:
     values = inspect_tab(url)
 with tab_compare:

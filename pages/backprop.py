@@ -2,15 +2,8 @@
 
 import streamlit as st
 
-from pages.common import (
-    download_model,
-    figure_once,
-    header,
-    model_summary,
-    settings_from_url,
-    settings_to_url,
-    upload_model,
-)
+from pages.common import download_model, figure_once, header, model_summary, upload_model
+from pages.links import settings_from_url, settings_to_url
 from pages.runs import run_button
 from pages.tabs.neuron import NEURON, neuron_tab, set_neuron
 from playground.backprop import scalar
@@ -260,14 +253,13 @@ def graph_tab(neuron: Neuron | None) -> None:
     st.caption("The gradients at w₁, w₂, w₃ and b are the ones derived by hand in tab ①.")
 
 
-header(
+tab_neuron, tab_network, tab_graph = header(
     "backprop",
     "How a network computes its output, and how the chain rule turns the error into a gradient for every weight.",
 )
 if NEURON.format("w0") not in st.session_state:
     url_neuron = settings_from_url(Neuron, "neuron")
     set_neuron(url_neuron if len(url_neuron.inputs) == 3 else Neuron())
-tab_neuron, tab_network, tab_graph = st.tabs(["① One neuron", "② A network on 2-D data", "③ The computation graph"])
 with tab_neuron:
     neuron = neuron_tab()
 with tab_network:

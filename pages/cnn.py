@@ -4,16 +4,8 @@ import numpy as np
 import streamlit as st
 import torch
 
-from pages.common import (
-    UPLOAD_MB,
-    device_line,
-    download_model,
-    header,
-    model_summary,
-    setting,
-    settings_from_url,
-    settings_to_url,
-)
+from pages.common import UPLOAD_MB, device_line, download_model, header, model_summary, radio
+from pages.links import setting, settings_from_url, settings_to_url
 from pages.runs import finished_run, run_button
 from pages.tabs.classify_image import IMAGE_TYPES, classify_tab
 from playground.data import images as image_data
@@ -50,14 +42,8 @@ def show_samples(dataset: image_data.ImageDataset, per_class: int = 12) -> None:
 
 def uploaded_classes() -> ClassImages | None:
     """Classes from a zip of folders, or made here one uploader per class; None until there are enough."""
-    how = st.radio(
-        "how",
-        ["zip", "here"],
-        format_func={"zip": "Upload a .zip with one folder per class", "here": "Create classes here"}.get,
-        horizontal=True,
-        key="cnn.own_how",
-        label_visibility="collapsed",
-    )
+    ways = {"zip": "Upload a .zip with one folder per class", "here": "Create classes here"}
+    how = radio("how", ways, "cnn.own_how", show_label=False)
     if how == "zip":
         upload = st.file_uploader("zip of class folders", type=["zip"], key="cnn.zip", max_upload_size=UPLOAD_MB)
         if upload is None:
@@ -111,15 +97,7 @@ def downloaded(name: str) -> image_data.ImageDataset:
 
 
 def data_tab(url: classifier.ImageTrainConfig) -> image_data.ImageDataset | None:
-    first = url.dataset if url.dataset in SOURCES else "mnist"
-    source = st.radio(
-        "data",
-        list(SOURCES),
-        index=list(SOURCES).index(first),
-        format_func=SOURCES.get,
-        key="cnn.source",
-        horizontal=True,
-    )
+    source = radio("data", SOURCES, "cnn.source", url.dataset)
     if source in ("mnist", "fashion-mnist"):
         dataset = bundled(source)
     elif source == "download":
@@ -281,15 +259,12 @@ def results_tab(run) -> None:
     download_model(run.kept["model"], meta, f"{meta['arch']}-{meta['dataset']}.pt", key="cnn.download_model")
 
 
-header(
+tab_data, tab_train, tab_results, tab_classify = header(
     "cnn",
     "A convolutional network learns filters that respond to strokes and shapes, pools them into a summary, "
     "and a dense layer turns the summary into class scores.",
 )
 url = settings_from_url(classifier.ImageTrainConfig, "cnn")
-tab_data, tab_train, tab_results, tab_classify = st.tabs(
-    ["① Data", "② Model and training", "③ Results", "④ Classify your picture"]
-)
 with tab_data:
     dataset = data_tab(url)
 with tab_train:

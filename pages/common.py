@@ -1,6 +1,6 @@
-"""Streamlit pieces every page shares: its header, settings in the URL, model summaries and files.
+"""Streamlit pieces every page shares: its header, model summaries and model files.
 
-Training runs are in pages/runs.py.
+Settings in the URL are in pages/links.py, training runs in pages/runs.py.
 """
 
 from __future__ import annotations
@@ -19,7 +19,6 @@ from playground.lessons import lesson
 from playground.models import load_model, model_bytes, summarize
 from playground.models.registry import get_spec
 from playground.serving import prepare_server_process
-from playground.share import from_query, limits, to_query
 
 UPLOAD_MB = 20  # per uploader: photos, zips of small images, CSVs, model files (the server allows 120 MB)
 WEIGHTS_UPLOAD_MB = 120  # a ResNet-50 weights file is 98 MB
@@ -29,10 +28,12 @@ use_app_navigation()  # before anything else: a deep link on a fresh server gets
 prepare_server_process()  # once per server process: garbage collection, thread switching, logs, workers
 
 
-def header(slug: str, caption: str) -> None:
-    """The page's title, from the page list, and what it is about."""
-    st.title(lesson(slug).page_title)
+def header(slug: str, caption: str) -> list:
+    """The page's title from the page list, what it is about, and its tabs (none for a page without steps)."""
+    page = lesson(slug)
+    st.title(page.page_title)
     st.caption(caption)
+    return st.tabs(list(page.tabs)) if page.tabs else []
 
 
 def library_versions() -> dict[str, str]:
@@ -49,48 +50,18 @@ def device_line() -> str:
     return f"Training runs on **{info.name}** ({kind}), PyTorch {info.torch_version}."
 
 
-def settings_from_url(cls, prefix: str):
-    """The page's settings from the URL, read once per session; later reruns keep the widgets'."""
-    key = f"{prefix}.url_config"
-    if key not in st.session_state:
-        config, ignored = from_query(cls, st.query_params.to_dict(), prefix)
-        st.session_state[key] = config
-        if ignored:
-            st.info(
-                "Some settings in the link were not understood or are out of range, and were left at their "
-                f"defaults: {'; '.join(ignored)}."
-            )
-    return st.session_state[key]
-
-
-def settings_to_url(config, prefix: str) -> None:
-    """Reflect ``config`` in the URL so the link opens the same experiment."""
-    wanted = to_query(config, prefix)
-    current = {k: v for k, v in st.query_params.to_dict().items() if k.startswith(prefix + ".")}
-    if current != wanted:
-        for k in current:
-            if k not in wanted:
-                del st.query_params[k]
-        st.query_params.update(wanted)
-
-
-def setting(where, widget: str, label: str, config, field: str, key: str, **kwargs):
-    """A ``widget`` (a Streamlit element's name) for ``field`` of ``config``, opening at its value.
-
-    Its options, or its lowest and highest value, are the ones the field was declared with
-    (``playground.share.one_of`` / ``bounded``): the same limits a shared link is checked against.
-    """
-    value, allowed = getattr(config, field), limits(type(config), field)
-    element = getattr(where, widget)
-    if "choices" in allowed:
-        options = list(allowed["choices"])
-        if widget in ("selectbox", "radio"):
-            return element(label, options, index=options.index(value), key=key, **kwargs)
-        return element(label, options, value=value, key=key, **kwargs)
-    if "range" in allowed:
-        low, high = allowed["range"]
-        return element(label, **({"min_value": low, "max_value": high, "value": value, "key": key} | kwargs))
-    return element(label, value=value, key=key, **kwargs)
+def radio(label: str, options: dict[str, str], key: str, value: str | None = None, show_label: bool = True) -> str:
+    """A horizontal radio over ``options`` (value: what it says), opening at ``value``; returns the chosen value."""
+    values = list(options)
+    return st.radio(
+        label,
+        values,
+        index=values.index(value) if value in options else 0,
+        format_func=options.get,
+        horizontal=True,
+        key=key,
+        label_visibility="visible" if show_label else "collapsed",
+    )
 
 
 def model_summary(model, example: torch.Tensor, title: str = "Layer by layer", note: str = "") -> None:

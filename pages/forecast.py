@@ -5,15 +5,8 @@ import dataclasses
 import pandas as pd
 import streamlit as st
 
-from pages.common import (
-    download_model,
-    header,
-    model_summary,
-    setting,
-    settings_from_url,
-    settings_to_url,
-    upload_model,
-)
+from pages.common import download_model, header, model_summary, radio, upload_model
+from pages.links import setting, settings_from_url, settings_to_url
 from pages.runs import finished_run, run_button
 from pages.tabs.series_source import data_tab
 from playground.errors import PlaygroundError
@@ -160,7 +153,7 @@ def verdict(prepared, evaluation) -> None:
     (st.success if good else st.warning)(evaluation.verdict)
     for warning in evaluation.warnings:
         st.warning(warning)
-    mode = st.radio("test forecasts", list(MODES), format_func=MODES.get, horizontal=True, key="fc.mode")
+    mode = radio("test forecasts", MODES, "fc.mode")
     st.plotly_chart(forecast_figure(prepared.series, prepared, evaluation, mode), key="fc.forecast_chart")
     table = metrics_table(evaluation, recursive=mode == "recursive")
     formats = {c: "{:.4g}" for c in table.columns[1:4]} | {"direction": "{:.1%}"}
@@ -251,15 +244,12 @@ def backtest_tab(url: ForecastConfig, series, config: ForecastConfig | None) -> 
     st.dataframe(result.style.format({"MAE": "{:.4g}", "RMSE": "{:.4g}"}), hide_index=True)
 
 
-header(
+tab_data, tab_windows, tab_train, tab_results, tab_backtest = header(
     "forecast",
     "A recurrent network reads the last `lookback` values and predicts the next ones. "
     "Whether that beats repeating the last value is the first question to ask.",
 )
 url = settings_from_url(ForecastConfig, "fc")
-tab_data, tab_windows, tab_train, tab_results, tab_backtest = st.tabs(
-    ["① Data", "② Windows", "③ Model and training", "④ Forecast and verdict", "⑤ Backtest"]
-)
 with tab_data:
     series, source, column = data_tab(url.source)
 if series is None:

@@ -6,16 +6,8 @@ import hashlib
 import pandas as pd
 import streamlit as st
 
-from pages.common import (
-    UPLOAD_MB,
-    download_model,
-    header,
-    model_summary,
-    setting,
-    settings_from_url,
-    settings_to_url,
-    upload_model,
-)
+from pages.common import UPLOAD_MB, download_model, header, model_summary, radio, upload_model
+from pages.links import setting, settings_from_url, settings_to_url
 from pages.runs import finished_run, run_button
 from playground.errors import PlaygroundError
 from playground.figures import history_figure
@@ -48,15 +40,7 @@ def prepared_for(dataset_key: str, _dataset: TextDataset, config: classifier.Tex
 
 def choose_dataset(url: classifier.TextTrainConfig) -> tuple[TextDataset | None, str]:
     """The chosen corpus and a key that names its content; (None, "") until a CSV is readable."""
-    first = url.dataset if url.dataset in SOURCES else "en-movies"
-    source = st.radio(
-        "data",
-        list(SOURCES),
-        index=list(SOURCES).index(first),
-        format_func=SOURCES.get,
-        horizontal=True,
-        key="sent.source",
-    )
+    source = radio("data", SOURCES, "sent.source", url.dataset)
     if source != "csv":
         return bundled(source), source
     upload = st.file_uploader(
@@ -271,15 +255,12 @@ def try_tab(run) -> None:
     explain(model, meta, text)
 
 
-header(
+tab_data, tab_train, tab_results, tab_try = header(
     "sentiment",
     "A recurrent network reads a text token by token, carrying a hidden state; its last state decides "
     "whether the text is positive.",
 )
 url = settings_from_url(classifier.TextTrainConfig, "sent")
-tab_data, tab_train, tab_results, tab_try = st.tabs(
-    ["① Text to numbers", "② Model and training", "③ Results", "④ Try a sentence"]
-)
 with tab_data:
     base, prepared = data_tab(url)
 with tab_train:

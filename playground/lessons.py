@@ -14,6 +14,7 @@ class Lesson:
     title: str  # in the navigation and on Home's card
     icon: str  # a Material icon, as Streamlit names it
     teaches: str  # Home's card: what the page teaches, in a sentence
+    tabs: tuple[str, ...] = ()  # the page's steps, in order
     heading: str = ""  # the page's own title, when it differs from ``title``
 
     @property
@@ -33,12 +34,14 @@ LESSONS = (
         ":material/replay:",
         "How a neuron computes its output and how the chain rule turns the error into a gradient "
         "for every weight — checked three ways — then a network learning 2-D data live.",
+        ("① One neuron", "② A network on 2-D data", "③ The computation graph"),
     ),
     Lesson(
         "cnn",
         "CNN image classifier",
         ":material/image:",
         "Train a convolutional network on MNIST or Fashion-MNIST and classify images you upload.",
+        ("① Data", "② Model and training", "③ Results", "④ Classify your picture"),
     ),
     Lesson(
         "architectures",
@@ -46,18 +49,21 @@ LESSONS = (
         ":material/account_balance:",
         "LeNet, VGG and ResNet: inspect and train them side by side, see why skip connections matter, "
         "and classify photos with a pretrained ResNet-50.",
+        ("① Inspect", "② Train side by side", "③ Why residual connections", "④ Pretrained ResNet-50"),
     ),
     Lesson(
         "forecast",
         "Time-series forecasting",
         ":material/show_chart:",
         "LSTM and GRU forecasts of stock prices and other series, judged against honest baselines.",
+        ("① Data", "② Windows", "③ Model and training", "④ Forecast and verdict", "⑤ Backtest"),
     ),
     Lesson(
         "sentiment",
         "Sentiment analysis",
         ":material/chat:",
         "Recurrent networks reading English and Chinese reviews, from tokens to explained predictions.",
+        ("① Text to numbers", "② Model and training", "③ Results", "④ Try a sentence"),
     ),
 )
 PAGES = (HOME, *LESSONS)

@@ -5,7 +5,7 @@ import numpy as np
 import streamlit as st
 
 from pages.canvas import drawing_canvas
-from pages.common import UPLOAD_MB, upload_model
+from pages.common import UPLOAD_MB, radio, upload_model
 from playground.data.decode import EXTENSIONS, decode_image
 from playground.errors import PlaygroundError
 from playground.figures.images import bar_figure, mosaic, normalise, overlay
@@ -33,14 +33,7 @@ def model_to_use(run) -> tuple | None:
 
 
 def picture() -> tuple[bytes | None, str]:
-    how = st.radio(
-        "picture",
-        ["upload", "draw"],
-        format_func={"upload": "Upload a photo", "draw": "Draw"}.get,
-        horizontal=True,
-        key="cnn.how",
-        label_visibility="collapsed",
-    )
+    how = radio("picture", {"upload": "Upload a photo", "draw": "Draw"}, "cnn.how", show_label=False)
     if how == "draw":
         return drawing_canvas("cnn.canvas"), "your drawing"
     upload = st.file_uploader(

@@ -3,7 +3,7 @@
 import pandas as pd
 import streamlit as st
 
-from pages.common import settings_to_url
+from pages.links import settings_to_url
 from playground.backprop.neuron import (
     ACTIVATIONS,
     LOSSES,

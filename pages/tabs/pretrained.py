@@ -4,7 +4,7 @@ import hashlib
 
 import streamlit as st
 
-from pages.common import UPLOAD_MB, WEIGHTS_UPLOAD_MB
+from pages.common import UPLOAD_MB, WEIGHTS_UPLOAD_MB, radio
 from pages.runs import run_button
 from playground.data.decode import EXTENSIONS, decode_image, read_class_zip
 from playground.errors import PlaygroundError
@@ -26,7 +26,7 @@ def _load(how) -> None:
 
 def backbone():
     """(model, where its weights came from), or None until loaded."""
-    source = st.radio("weights", list(SOURCES), format_func=SOURCES.get, horizontal=True, key="arch.weights_source")
+    source = radio("weights", SOURCES, "arch.weights_source")
     if source == "file":
         upload = st.file_uploader(
             "ResNet-50 weights (.pth / .pt, a state_dict)",

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import streamlit as st
 
-from pages.common import UPLOAD_MB
+from pages.common import UPLOAD_MB, radio
 from playground.errors import PlaygroundError
 from playground.figures.series import series_figure
 from playground.series import data as series_data
@@ -118,14 +118,7 @@ def synthetic() -> Chosen:
 def data_tab(source: str) -> Chosen:
     """The series the user picks, opening at the link's ``source`` (``yahoo:TICKER``, ``dataset:NAME``…)."""
     kind, _, name = source.partition(":")
-    kind = st.radio(
-        "source",
-        list(KINDS),
-        index=list(KINDS).index(kind if kind in KINDS else "yahoo"),
-        format_func=KINDS.get,
-        horizontal=True,
-        key="fc.kind",
-    )
+    kind = radio("source", KINDS, "fc.kind", kind)
     choose = {"yahoo": lambda: ticker(name if source.startswith("yahoo:") else ""), "csv": csv_series}
     choose |= {"dataset": lambda: bundled_series(name), "synthetic": synthetic}
     series, source, column = choose[kind]()
