@@ -5,12 +5,14 @@ into the URL, as ``prefix.field=value`` (tuples comma-separated). A field made
 with ``bounded`` or ``one_of`` also says which values a link may set, so that a
 crafted link cannot ask for 999,999 epochs. Reading ignores unknown keys and
 keeps the default for any value that does not parse, lies outside its field's
-limits, or that the config rejects, naming each one.
+limits, or that the config rejects, naming each one. ``from_saved`` reads the same
+configs back from the plain values a model file holds.
 """
 
 from __future__ import annotations
 
 import dataclasses
+import math
 from collections.abc import Mapping
 from typing import TypeVar
 
@@ -129,3 +131,31 @@ def from_query(cls: type[C], params: Mapping[str, str], prefix: str) -> tuple[C,
         else:
             kept[name] = value
     return cls(**kept), ignored
+
+
+def from_saved(cls: type[C], saved: dict) -> C:
+    """A ``cls`` from a model file's plain values, each of its default's type (a list for a tuple).
+
+    A text setting with options must be one of them; numbers are kept as saved, since the CLI may
+    go past a link's limits. The device is left to the machine that uses the model.
+    """
+    defaults, values = cls(), {}
+    for f in dataclasses.fields(cls):
+        if f.name not in saved or f.name == "device":
+            continue
+        value, default = saved[f.name], getattr(defaults, f.name)
+        value = tuple(value) if isinstance(default, tuple) and isinstance(value, list) else value
+        choices = limits(cls, f.name).get("choices", ()) if isinstance(default, str) else ()
+        if not _same_kind(value, default) or (choices and value not in choices):
+            raise PlaygroundError(f"This model file's '{f.name}' setting is not readable, so the model cannot be used.")
+        values[f.name] = float(value) if isinstance(default, float) else value
+    return cls(**values)
+
+
+def _same_kind(value, default) -> bool:
+    """Whether ``value`` has the type of ``default`` (an int will do for a float; a tuple's items too)."""
+    if isinstance(default, tuple):
+        return isinstance(value, tuple) and all(_same_kind(v, default[0]) for v in value) if default else False
+    if isinstance(default, float) and not isinstance(value, bool):
+        return isinstance(value, (int, float)) and math.isfinite(value)
+    return type(value) is type(default)

@@ -2,11 +2,10 @@
 
 from __future__ import annotations
 
-import math
 import threading
 import time
 from collections.abc import Sequence
-from dataclasses import asdict, dataclass, fields
+from dataclasses import asdict, dataclass
 
 import numpy as np
 import torch
@@ -17,7 +16,7 @@ from playground.errors import PlaygroundError
 from playground.models import create_model
 from playground.models.mlp import ACTIVATIONS
 from playground.models.registry import architecture_of
-from playground.share import SEED_MAX, bounded, limits, one_of
+from playground.share import SEED_MAX, bounded, from_saved, one_of
 from playground.training import Callback, History, TensorData, TrainConfig, fit, seed_everything
 from playground.training.engine import BatchEvent, EpochStats
 
@@ -181,7 +180,7 @@ def config_from_meta(meta: dict, model: nn.Module | None = None) -> NetworkConfi
     saved = meta.get("config") if isinstance(meta, dict) else None
     if not isinstance(saved, dict) or not set(MODEL_SETTINGS) <= set(saved):
         raise PlaygroundError("This model file does not say which data and settings it was trained with.")
-    config = _from_saved(NetworkConfig, saved)
+    config = from_saved(NetworkConfig, saved)
     if model is not None:
         try:
             name, kwargs = architecture_of(model)
@@ -191,31 +190,3 @@ def config_from_meta(meta: dict, model: nn.Module | None = None) -> NetworkConfi
         if not matches:
             raise PlaygroundError("This model file's settings do not match its network.")
     return config
-
-
-def _from_saved(cls, saved: dict):
-    """``cls`` from a model file's plain values, each of its default's type (a list for a tuple).
-
-    A text setting with options must be one of them; numbers are kept as saved, since the CLI may
-    go past a link's limits. The device is left to the machine that uses the model.
-    """
-    defaults, values = cls(), {}
-    for f in fields(cls):
-        if f.name not in saved or f.name == "device":
-            continue
-        value, default = saved[f.name], getattr(defaults, f.name)
-        value = tuple(value) if isinstance(default, tuple) and isinstance(value, list) else value
-        choices = limits(cls, f.name).get("choices", ()) if isinstance(default, str) else ()
-        if not _same_kind(value, default) or (choices and value not in choices):
-            raise PlaygroundError(f"This model file's '{f.name}' setting is not readable, so the model cannot be used.")
-        values[f.name] = float(value) if isinstance(default, float) else value
-    return cls(**values)
-
-
-def _same_kind(value, default) -> bool:
-    """Whether ``value`` has the type of ``default`` (an int will do for a float; a tuple's items too)."""
-    if isinstance(default, tuple):
-        return isinstance(value, tuple) and all(_same_kind(v, default[0]) for v in value) if default else False
-    if isinstance(default, float) and not isinstance(value, bool):
-        return isinstance(value, (int, float)) and math.isfinite(value)
-    return type(value) is type(default)

@@ -6,10 +6,9 @@ Predictions work on scaled targets; errors are measured on the series' own scale
 
 from __future__ import annotations
 
-import math
 import threading
 from collections.abc import Callable, Sequence
-from dataclasses import asdict, dataclass, field, fields, replace
+from dataclasses import asdict, dataclass, field, replace
 
 import numpy as np
 import pandas as pd
@@ -21,7 +20,7 @@ from playground.models.registry import architecture_of
 from playground.series.data import Series
 from playground.series.metrics import Scores, score
 from playground.series.windows import SCALERS, TARGETS, Prepared, Scaler, make_windows, to_values
-from playground.share import SEED_MAX, bounded, limits, one_of
+from playground.share import SEED_MAX, bounded, from_saved, one_of
 from playground.training import Callback, History, TensorData, TrainConfig, fit, seed_everything
 
 Predictor = Callable[[np.ndarray], np.ndarray]  # scaled windows (B, lookback) -> scaled targets (B, horizon)
@@ -417,7 +416,7 @@ def config_from_meta(meta: dict, model: torch.nn.Module | None = None) -> Foreca
     saved = meta.get("config")
     if not isinstance(saved, dict) or not set(MODEL_SETTINGS) <= set(saved):
         raise PlaygroundError("This model file does not say how its forecaster was trained, so it cannot be used.")
-    config = _from_saved(ForecastConfig, saved)
+    config = from_saved(ForecastConfig, saved)
     config.validate()
     if model is not None:
         try:
@@ -427,34 +426,6 @@ def config_from_meta(meta: dict, model: torch.nn.Module | None = None) -> Foreca
         if not matches:
             raise PlaygroundError("This model file's settings do not match its network.")
     return config
-
-
-def _from_saved(cls, saved: dict):
-    """``cls`` from a model file's plain values, each of its default's type (a list for a tuple).
-
-    A text setting with options must be one of them; numbers are kept as saved, since the CLI may
-    go past a link's limits. The device is left to the machine that uses the model.
-    """
-    defaults, values = cls(), {}
-    for f in fields(cls):
-        if f.name not in saved or f.name == "device":
-            continue
-        value, default = saved[f.name], getattr(defaults, f.name)
-        value = tuple(value) if isinstance(default, tuple) and isinstance(value, list) else value
-        choices = limits(cls, f.name).get("choices", ()) if isinstance(default, str) else ()
-        if not _same_kind(value, default) or (choices and value not in choices):
-            raise PlaygroundError(f"This model file's '{f.name}' setting is not readable, so the model cannot be used.")
-        values[f.name] = float(value) if isinstance(default, float) else value
-    return cls(**values)
-
-
-def _same_kind(value, default) -> bool:
-    """Whether ``value`` has the type of ``default`` (an int will do for a float; a tuple's items too)."""
-    if isinstance(default, tuple):
-        return isinstance(value, tuple) and all(_same_kind(v, default[0]) for v in value) if default else False
-    if isinstance(default, float) and not isinstance(value, bool):
-        return isinstance(value, (int, float)) and math.isfinite(value)
-    return type(value) is type(default)
 
 
 def evaluate_saved(

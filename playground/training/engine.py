@@ -8,6 +8,7 @@ the latest weights (in the model) and the best ones (in the History).
 
 from __future__ import annotations
 
+import contextlib
 import math
 import threading
 import time
@@ -292,7 +293,7 @@ def evaluate(
     kept = []
     for start in range(0, len(X), config.eval_batch_size):
         xb, yb = X[start : start + config.eval_batch_size], y[start : start + config.eval_batch_size]
-        with autocast(device) if use_amp else _null():
+        with autocast(device) if use_amp else contextlib.nullcontext():
             y_hat = model(xb)
         y_hat = y_hat.float()
         total_loss += loss.fn(y_hat, yb) * len(xb)
@@ -300,14 +301,6 @@ def evaluate(
     model.train(was_training)
     metric = loss.score(torch.cat(kept), y)
     return (total_loss / len(X)).item(), metric.item()
-
-
-class _null:
-    def __enter__(self):
-        return self
-
-    def __exit__(self, *exc):
-        return False
 
 
 class _BestEpoch:

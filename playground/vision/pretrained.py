@@ -26,6 +26,7 @@ from playground.errors import PlaygroundError
 from playground.models import create_model
 from playground.models.io import read_tensors
 from playground.training import Callback, TensorData, TrainConfig, fit, seed_everything
+from playground.training.metrics import majority_baseline
 from playground.vision.classifier import ImageTrainConfig, build_model, evaluate, own_dataset, prepare, train
 
 HOST = "download.pytorch.org"
@@ -223,7 +224,6 @@ def transfer(
     Setting ``stop`` ends the run early with what it has (see TransferResult), as a stopped ``fit`` does.
     """
     data224 = own_dataset(images, size=INPUT, seed=seed)
-    counts = np.bincount(data224.y_test.numpy(), minlength=len(data224.classes))
     result = TransferResult(
         classes=list(data224.classes),
         n_train=len(data224.y_train),
@@ -232,7 +232,7 @@ def transfer(
         scratch_accuracy=None,
         transfer_seconds=0.0,
         scratch_seconds=0.0,
-        majority_accuracy=float(counts.max() / counts.sum()),
+        majority_accuracy=majority_baseline(data224.y_test),
     )
     start = time.perf_counter()
     result.transfer_accuracy = _head_accuracy(backbone, data224, seed, stop, set_stage)
