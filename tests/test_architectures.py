@@ -20,7 +20,7 @@ from playground.training.jobs import STOPPED, Job, Slots
 from playground.vision import architectures as arch
 from playground.vision import pretrained
 from playground.vision.classifier import ImageTrainConfig, prepare
-from tests.test_cli import cli
+from tests.helpers import cli
 
 
 def count(model):

@@ -1,7 +1,5 @@
 import argparse
 import json
-import subprocess
-import sys
 
 import pytest
 from torch import nn
@@ -15,10 +13,7 @@ from playground.series.forecaster import ForecastConfig
 from playground.share import limits
 from playground.text.classifier import TextTrainConfig
 from playground.vision.classifier import ImageTrainConfig
-
-
-def cli(*args, timeout=120):
-    return subprocess.run([sys.executable, "-m", "playground", *args], capture_output=True, text=True, timeout=timeout)
+from tests.helpers import cli
 
 
 def test_help_lists_a_subcommand_per_capability():
@@ -92,7 +87,7 @@ def test_summary_and_models_json():
 def test_train_cnn_then_predict_files(tmp_path):
 
     from playground.data.images import load_bundled
-    from tests.test_vision import photo_of
+    from tests.helpers import photo_of
 
     model_path = tmp_path / "cnn.pt"
     result = cli(

@@ -7,13 +7,7 @@ from torch import nn
 from playground.errors import PlaygroundError
 from playground.models import create_model
 from playground.training import Callback, TensorData, TrainConfig, fit, seed_everything
-
-
-def make_data(n=256, seed=0):
-    g = torch.Generator().manual_seed(seed)
-    X = torch.randn(n, 2, generator=g)
-    y = (X[:, 0] * X[:, 1] > 0).long()
-    return TensorData(X[: n * 3 // 4], y[: n * 3 // 4], X[n * 3 // 4 :], y[n * 3 // 4 :])
+from tests.helpers import make_data
 
 
 def train_once(seed, epochs=5):

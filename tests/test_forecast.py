@@ -18,25 +18,9 @@ from playground.series import data as sd
 from playground.series import forecaster as fc
 from playground.series import metrics, yahoo
 from playground.series.windows import Scaler, make_windows, to_target, to_values
+from tests.helpers import prices
 
 # ---- Yahoo Finance, faked at playground.series.yahoo.fetch_prices -------------------------------
-
-
-def prices(n=60, tz="America/New_York"):
-    index = pd.date_range("2024-01-02 00:00", periods=n, freq="B", tz=tz)
-    close = 100 + np.cumsum(np.random.default_rng(0).normal(0, 1, n))
-    return pd.DataFrame(
-        {
-            "Open": close - 0.5,
-            "High": close + 1,
-            "Low": close - 1,
-            "Close": close,
-            "Volume": np.arange(n) * 1000.0,
-            "Dividends": 0.0,
-            "Stock Splits": 0.0,
-        },
-        index=index,
-    )
 
 
 @pytest.fixture
@@ -91,12 +75,11 @@ def test_rate_limiting_and_network_errors_get_one_sentence(cache_dir, monkeypatc
         yahoo.load_ticker("MSFT", check_online=online)
 
 
-def test_offline_answers_at_once_and_falls_back_to_a_stale_cache(cache_dir, monkeypatch):
+def test_offline_answers_without_asking_yahoo_and_falls_back_to_a_stale_cache(cache_dir, monkeypatch):
     calls = fake_fetch(monkeypatch, prices())
-    start = time.perf_counter()
     with pytest.raises(PlaygroundError, match="cannot be reached"):
         yahoo.load_ticker("IBM", check_online=lambda host: False)
-    assert time.perf_counter() - start < 1 and calls == []
+    assert calls == []  # no request, so no timeout to wait for
     yahoo.load_ticker("IBM", check_online=online)
     path = yahoo.cache_path("IBM", "5y", None, None, "1d")
     old = time.time() - 2 * yahoo.FRESH_S
@@ -383,7 +366,7 @@ def test_non_utf8_csv_is_refused():
 
 
 def test_cli_forecast_on_a_csv_reports_model_and_baselines(tmp_path):
-    from tests.test_cli import cli as run
+    from tests.helpers import cli as run
 
     path = tmp_path / "series.csv"
     s = sd.synthetic(n=200, period=25, noise=0.05)

@@ -7,17 +7,7 @@ from playground.errors import PlaygroundError
 from playground.models import create_model
 from playground.training import TrainConfig, fit, jobs
 from playground.training.jobs import DONE, FAILED, RUNNING, STOPPED, WAITING, Job, Slots
-from tests.test_engine import make_data
-
-
-def wait_for(predicate, timeout=20.0):
-    """Poll ``predicate`` until it holds (True) or the deadline passes (False)."""
-    end = time.monotonic() + timeout
-    while time.monotonic() < end:
-        if predicate():
-            return True
-        time.sleep(0.01)
-    return False
+from tests.helpers import make_data, wait_for
 
 
 class FakeClock:

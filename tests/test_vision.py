@@ -9,6 +9,7 @@ from playground.errors import PlaygroundError
 from playground.models import create_model, load_model, model_bytes
 from playground.vision import classifier as clf
 from playground.vision.preprocess import mnist_like
+from tests.helpers import photo_of
 
 
 @pytest.fixture(scope="module")
@@ -45,15 +46,6 @@ def test_course_cnn_matches_keras_parameter_count():
     assert create_model("cnn")(torch.zeros(1, 1, 28, 28)).shape == (1, 10)
     with pytest.raises(PlaygroundError, match="too small"):
         create_model("cnn", image_size=12)
-
-
-def photo_of(digit: np.ndarray, seed: int = 0) -> Image.Image:
-    """A digit as a phone photo would show it: dark ink on light, uneven paper, large and off-centre."""
-    rng = np.random.default_rng(seed)
-    ink = np.asarray(Image.fromarray(digit).resize((240, 240), Image.Resampling.BICUBIC), np.float64)
-    paper = 215 + 20 * np.linspace(0, 1, 600)[None, :] + rng.normal(0, 4, (480, 600))
-    paper[40:280, 300:540] -= ink * 0.7  # ink darkens the paper
-    return Image.fromarray(paper.clip(0, 255).astype(np.uint8)).convert("RGB")
 
 
 def test_photo_of_a_digit_comes_out_like_an_mnist_digit(mnist):

@@ -11,8 +11,7 @@ from playground.errors import PlaygroundError
 from playground.models import create_model
 from playground.training import TrainConfig, fit
 from playground.training.jobs import DONE, FAILED, STOPPED, Job, Slots
-from tests.test_engine import make_data
-from tests.test_jobs import wait_for
+from tests.helpers import make_data, wait_for
 
 
 def job(name, target):
