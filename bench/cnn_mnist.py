@@ -14,15 +14,15 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from playground.data.images import load_bundled  # noqa: E402
 from playground.device import device_info, pick_device  # noqa: E402
-from playground.vision import classifier as clf  # noqa: E402
+from playground.vision import classifier  # noqa: E402
 
 
-def run(config: clf.ImageTrainConfig, dataset) -> tuple[float, float, float]:
-    prepared = clf.prepare(dataset, config)
-    model = clf.build_model(prepared.meta, config.seed)
-    history = clf.train(model, prepared, config)
+def run(config: classifier.ImageTrainConfig, dataset) -> tuple[float, float, float]:
+    prepared = classifier.prepare(dataset, config)
+    model = classifier.build_model(prepared.meta, config.seed)
+    history = classifier.train(model, prepared, config)
     train_seconds = sum(r.seconds for r in history.epochs)
-    return train_seconds, history.last.samples_per_s, clf.evaluate(model, prepared).accuracy
+    return train_seconds, history.last.samples_per_s, classifier.evaluate(model, prepared).accuracy
 
 
 def main() -> None:
@@ -33,7 +33,7 @@ def main() -> None:
     device = pick_device(args.device)
     print(f"device: {device_info(device).name}")
     mnist = load_bundled("mnist")
-    default = clf.ImageTrainConfig(device=str(device))
+    default = classifier.ImageTrainConfig(device=str(device))
     for label, config in (
         ("default", default),
         (

@@ -12,7 +12,7 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from playground.device import device_info, pick_device  # noqa: E402
-from playground.series import forecaster as fc  # noqa: E402
+from playground.series import forecaster  # noqa: E402
 from playground.series.data import BUNDLED, load_bundled  # noqa: E402
 
 
@@ -27,11 +27,11 @@ def main() -> None:
     print(f"{'series':<34}{'train s':>8}{'LSTM':>9}{'naive':>9}{'seas.':>9}{'MA':>9}{'AR':>9}  lagging")
     for name in args.series:
         series = load_bundled(name)
-        config = fc.ForecastConfig(target=args.target, device=str(device))
-        prepared = fc.prepare(series, config)
-        model = fc.build_model(prepared, config)
-        history = fc.train(model, prepared, config)
-        e = fc.evaluate(model, prepared, config)
+        config = forecaster.ForecastConfig(target=args.target, device=str(device))
+        prepared = forecaster.prepare(series, config)
+        model = forecaster.build_model(prepared, config)
+        history = forecaster.train(model, prepared, config)
+        e = forecaster.evaluate(model, prepared, config)
         mae = {k: f"{s.mae:.4g}" for k, s in e.scores.items()}
         print(
             f"{BUNDLED[name]:<34}{history.seconds:>8.1f}{mae['model']:>9}{mae['naive']:>9}"

@@ -12,7 +12,7 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from playground.device import device_info, pick_device  # noqa: E402
-from playground.text import classifier as tc  # noqa: E402
+from playground.text import classifier  # noqa: E402
 from playground.text.data import load_dataset  # noqa: E402
 
 
@@ -25,12 +25,12 @@ def main() -> None:
     device = pick_device(args.device)
     print(f"device: {device_info(device).name}")
     for name, seed in ((n, s) for n in args.datasets for s in args.seeds):
-        config = tc.TextTrainConfig(dataset=name, seed=seed, device=str(device))
-        prepared = tc.prepare(load_dataset(name), config)
-        model = tc.build_model(prepared, config)
-        history = tc.train(model, prepared, config)
-        rnn = tc.evaluate(model, prepared)
-        bow = tc.evaluate(tc.train_baseline(prepared, config), prepared)
+        config = classifier.TextTrainConfig(dataset=name, seed=seed, device=str(device))
+        prepared = classifier.prepare(load_dataset(name), config)
+        model = classifier.build_model(prepared, config)
+        history = classifier.train(model, prepared, config)
+        rnn = classifier.evaluate(model, prepared)
+        bow = classifier.evaluate(classifier.train_baseline(prepared, config), prepared)
         print(
             f"{name} seed {seed}: {config.cell.upper()}, {len(history.epochs)} epochs, maxlen {prepared.maxlen}, "
             f"{history.seconds:.1f} s of training; test accuracy {rnn.accuracy:.2%} (F1 {rnn.f1:.3f}), "

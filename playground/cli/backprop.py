@@ -5,7 +5,7 @@ from __future__ import annotations
 import argparse
 import dataclasses
 
-from playground.backprop import neuron as nrn
+from playground.backprop import neuron as one_neuron
 from playground.backprop.network import NetworkConfig, accuracy, build, model_meta, train
 from playground.cli.common import (
     ProgressPrinter,
@@ -21,15 +21,15 @@ from playground.models import save_model
 
 
 def add_parsers(subparsers) -> None:
-    d = nrn.Neuron()
+    d = one_neuron.Neuron()
     p = subparsers.add_parser("neuron", help="one neuron: forward pass, gradients three ways, gradient descent")
     p.add_argument("--inputs", type=float_list, default=d.inputs, help="comma-separated x (default 0.5,-0.2,0.1)")
     p.add_argument("--weights", type=float_list, default=d.weights, help="comma-separated w (default 0.2,0.8,-0.5)")
     p.add_argument("--bias", type=float, default=d.bias)
     p.add_argument("--target", type=float, default=d.target)
     p.add_argument("--lr", type=float, default=d.lr)
-    p.add_argument("--activation", choices=list(nrn.ACTIVATIONS), default=d.activation)
-    p.add_argument("--loss", choices=list(nrn.LOSSES), default=d.loss)
+    p.add_argument("--activation", choices=list(one_neuron.ACTIVATIONS), default=d.activation)
+    p.add_argument("--loss", choices=list(one_neuron.LOSSES), default=d.loss)
     p.add_argument("--steps", type=int, default=0, help="gradient-descent steps to take (default 0)")
     add_json_arg(p)
     p.set_defaults(func=neuron)
@@ -53,7 +53,7 @@ def add_parsers(subparsers) -> None:
 
 
 def neuron(args: argparse.Namespace) -> None:
-    n = nrn.Neuron(
+    n = one_neuron.Neuron(
         inputs=args.inputs,
         weights=args.weights,
         bias=args.bias,
@@ -62,8 +62,8 @@ def neuron(args: argparse.Namespace) -> None:
         loss=args.loss,
         lr=args.lr,
     )
-    fwd, bwd, check = nrn.forward(n), nrn.backward(n), nrn.check_gradients(n)
-    traj = nrn.run_steps(n, args.steps)
+    fwd, bwd, check = one_neuron.forward(n), one_neuron.backward(n), one_neuron.check_gradients(n)
+    traj = one_neuron.run_steps(n, args.steps)
     result = {
         "config": dataclasses.asdict(n),
         "forward": dataclasses.asdict(fwd),

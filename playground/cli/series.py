@@ -12,12 +12,11 @@ from torch import nn
 from playground.cli.common import ProgressPrinter, add_training_args, emit, option_list
 from playground.errors import PlaygroundError
 from playground.models import load_model, save_model
-from playground.series import data as sd
-from playground.series import forecaster as fc
-from playground.series import yahoo
+from playground.series import data as series_data
+from playground.series import forecaster, yahoo
 from playground.series.windows import Prepared
 
-DEFAULTS = fc.ForecastConfig()
+DEFAULTS = forecaster.ForecastConfig()
 
 
 def add_parsers(subparsers) -> None:
@@ -25,17 +24,17 @@ def add_parsers(subparsers) -> None:
     p.add_argument(
         "--source",
         default="dataset:sine",
-        help=f"yahoo:TICKER, dataset:NAME ({', '.join(sd.BUNDLED)}) or csv:PATH (default dataset:sine)",
+        help=f"yahoo:TICKER, dataset:NAME ({', '.join(series_data.BUNDLED)}) or csv:PATH (default dataset:sine)",
     )
     p.add_argument("--column", default="", help="the ticker's column (Close, Open, …) or the Seattle weather column")
     p.add_argument("--period", default="5y", choices=yahoo.PERIODS, help="for yahoo: how far back (default 5y)")
     p.add_argument("--interval", default="1d", choices=yahoo.INTERVALS, help="for yahoo: bar length (default 1d)")
     p.add_argument("--date-col", default=None, help="for csv: the date column (detected when unambiguous)")
     p.add_argument("--value-col", default=None, help="for csv: the value column (detected when unambiguous)")
-    p.add_argument("--fill", choices=sd.FILL_METHODS, default="refuse", help="for csv: missing values")
-    p.add_argument("--model", choices=option_list(fc.ForecastConfig, "cell"), default=DEFAULTS.cell)
-    p.add_argument("--target", choices=option_list(fc.ForecastConfig, "target"), default=DEFAULTS.target)
-    p.add_argument("--scaler", choices=option_list(fc.ForecastConfig, "scaler"), default=DEFAULTS.scaler)
+    p.add_argument("--fill", choices=series_data.FILL_METHODS, default="refuse", help="for csv: missing values")
+    p.add_argument("--model", choices=option_list(forecaster.ForecastConfig, "cell"), default=DEFAULTS.cell)
+    p.add_argument("--target", choices=option_list(forecaster.ForecastConfig, "target"), default=DEFAULTS.target)
+    p.add_argument("--scaler", choices=option_list(forecaster.ForecastConfig, "scaler"), default=DEFAULTS.scaler)
     p.add_argument("--lookback", type=int, default=DEFAULTS.lookback)
     p.add_argument("--horizon", type=int, default=DEFAULTS.horizon, help="values predicted at once (default 1)")
     p.add_argument("--hidden", type=int, default=DEFAULTS.hidden)
@@ -48,7 +47,7 @@ def add_parsers(subparsers) -> None:
     p.add_argument("--future", type=int, default=None, help=f"steps forecast past the end (default {DEFAULTS.future})")
     p.add_argument(
         "--interval-method",
-        choices=option_list(fc.ForecastConfig, "interval"),
+        choices=option_list(forecaster.ForecastConfig, "interval"),
         default=None,
         help=f"how the band is made (default {DEFAULTS.interval})",
     )
@@ -63,17 +62,17 @@ def add_parsers(subparsers) -> None:
     p.set_defaults(func=forecast)
 
 
-def load_source(args: argparse.Namespace) -> sd.Series:
+def load_source(args: argparse.Namespace) -> series_data.Series:
     kind, _, name = args.source.partition(":")
     if kind == "yahoo":
         return yahoo.load_ticker(name, args.period, interval=args.interval, column=args.column or "Close")
     if kind == "dataset":
-        return sd.load_bundled(name, args.column or None)
+        return series_data.load_bundled(name, args.column or None)
     if kind == "csv":
         path = Path(name)
         if not path.is_file():
             raise PlaygroundError(f"There is no CSV file at '{path}'.")
-        return sd.read_csv(path.read_bytes(), args.date_col, args.value_col, args.fill)
+        return series_data.read_csv(path.read_bytes(), args.date_col, args.value_col, args.fill)
     raise PlaygroundError(f"'{args.source}' is not a source: use yahoo:TICKER, dataset:NAME or csv:PATH.")
 
 
@@ -81,7 +80,7 @@ def forecast(args: argparse.Namespace) -> None:
     if args.load:
         return forecast_saved(args)
     series = load_source(args)
-    config = fc.ForecastConfig(
+    config = forecaster.ForecastConfig(
         source=args.source,
         column=args.column,
         target=args.target,
@@ -102,19 +101,19 @@ def forecast(args: argparse.Namespace) -> None:
         folds=max(args.backtest, 1),
         device=args.device,
     )
-    prepared = fc.prepare(series, config)
-    model = fc.build_model(prepared, config)
-    history = fc.train(model, prepared, config, [] if args.json else [ProgressPrinter()])
-    evaluation = fc.evaluate(model, prepared, config)
+    prepared = forecaster.prepare(series, config)
+    model = forecaster.build_model(prepared, config)
+    history = forecaster.train(model, prepared, config, [] if args.json else [ProgressPrinter()])
+    evaluation = forecaster.evaluate(model, prepared, config)
     if args.save:
-        save_model(model, args.save, fc.model_meta(prepared, config))
+        save_model(model, args.save, forecaster.model_meta(prepared, config))
     hist = history.as_dict()
     result = report(series, config, prepared, model, evaluation) | {
         "history": hist["epochs"],
         "seconds": hist["seconds"],
     }
     if args.backtest:
-        table = fc.backtest(series, config)
+        table = forecaster.backtest(series, config)
         result["backtest"] = table.replace({np.nan: None}).to_dict(orient="records")
     emit(result, args.json, summary(series, evaluation))
 
@@ -127,14 +126,18 @@ def forecast_saved(args: argparse.Namespace) -> None:
     series = load_source(args)
     chosen = {"future": args.future, "interval": args.interval_method, "season": args.season}
     chosen = {k: v for k, v in chosen.items() if v is not None}  # the rest as the file says
-    prepared, evaluation = fc.evaluate_saved(model, meta, series, **chosen)
-    config = dataclasses.replace(fc.config_from_meta(meta), **chosen)
+    prepared, evaluation = forecaster.evaluate_saved(model, meta, series, **chosen)
+    config = dataclasses.replace(forecaster.config_from_meta(meta), **chosen)
     result = report(series, config, prepared, model, evaluation) | {"loaded": args.load}
     emit(result, args.json, summary(series, evaluation))
 
 
 def report(
-    series: sd.Series, config: fc.ForecastConfig, prepared: Prepared, model: nn.Module, evaluation: fc.Evaluation
+    series: series_data.Series,
+    config: forecaster.ForecastConfig,
+    prepared: Prepared,
+    model: nn.Module,
+    evaluation: forecaster.Evaluation,
 ) -> dict:
     """The JSON result both ways share: settings, data, split, and the evaluation."""
     return {
@@ -147,10 +150,10 @@ def report(
     }
 
 
-def summary(series: sd.Series, evaluation: fc.Evaluation) -> str:
+def summary(series: series_data.Series, evaluation: forecaster.Evaluation) -> str:
     """The table of errors and the verdict, for a person."""
     lines = [series.source, f"{'forecaster':<24}{'MAE':>12}{'RMSE':>12}"]
     for name, s in evaluation.scores.items():
-        label = evaluation.name if name == "model" else fc.BASELINES[name]
+        label = evaluation.name if name == "model" else forecaster.BASELINES[name]
         lines.append(f"{label:<24}{s.mae:>12.4g}{s.rmse:>12.4g}")
     return "\n".join([*lines, evaluation.verdict, *evaluation.warnings])

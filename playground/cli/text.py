@@ -9,23 +9,23 @@ from pathlib import Path
 from playground.cli.common import ProgressPrinter, add_training_args, emit, option_list
 from playground.errors import PlaygroundError
 from playground.models import load_model, save_model
-from playground.text import classifier as tc
+from playground.text import classifier
 from playground.text.data import load_dataset, read_csv
 
-DEFAULTS = tc.TextTrainConfig()
+DEFAULTS = classifier.TextTrainConfig()
 
 
 def add_parsers(subparsers) -> None:
     p = subparsers.add_parser("sentiment", help="train an RNN sentiment classifier, or predict with one (--load)")
     p.add_argument("--dataset", default=DEFAULTS.dataset, help="en-movies, zh-reviews, toy or csv:PATH")
-    p.add_argument("--model", choices=option_list(tc.TextTrainConfig, "cell"), default=DEFAULTS.cell)
+    p.add_argument("--model", choices=option_list(classifier.TextTrainConfig, "cell"), default=DEFAULTS.cell)
     p.add_argument("--bidirectional", action="store_true")
-    p.add_argument("--tokens", choices=option_list(tc.TextTrainConfig, "mode"), default=DEFAULTS.mode)
+    p.add_argument("--tokens", choices=option_list(classifier.TextTrainConfig, "mode"), default=DEFAULTS.mode)
     p.add_argument(
         "--num-words", type=int, default=DEFAULTS.num_words, help="vocabulary size (0: chosen from the data)"
     )
     p.add_argument("--maxlen", type=int, default=DEFAULTS.maxlen, help="tokens per text (0: from the length histogram)")
-    p.add_argument("--padding", choices=option_list(tc.TextTrainConfig, "padding"), default=DEFAULTS.padding)
+    p.add_argument("--padding", choices=option_list(classifier.TextTrainConfig, "padding"), default=DEFAULTS.padding)
     p.add_argument("--embed-dim", type=int, default=DEFAULTS.embed_dim)
     p.add_argument("--hidden", type=int, default=DEFAULTS.hidden)
     p.add_argument("--layers", type=int, default=DEFAULTS.layers)
@@ -50,7 +50,7 @@ def sentiment(args: argparse.Namespace) -> None:
         dataset = read_csv(path.read_bytes())
     else:
         dataset = load_dataset(args.dataset)
-    config = tc.TextTrainConfig(
+    config = classifier.TextTrainConfig(
         dataset=args.dataset,
         mode=args.tokens,
         num_words=args.num_words,
@@ -68,10 +68,13 @@ def sentiment(args: argparse.Namespace) -> None:
         seed=args.seed,
         device=args.device,
     )
-    prepared = tc.prepare(dataset, config)
-    model = tc.build_model(prepared, config)
-    history = tc.train(model, prepared, config, [] if args.json else [ProgressPrinter()])
-    evaluation, baseline = tc.evaluate(model, prepared), tc.evaluate(tc.train_baseline(prepared, config), prepared)
+    prepared = classifier.prepare(dataset, config)
+    model = classifier.build_model(prepared, config)
+    history = classifier.train(model, prepared, config, [] if args.json else [ProgressPrinter()])
+    evaluation, baseline = (
+        classifier.evaluate(model, prepared),
+        classifier.evaluate(classifier.train_baseline(prepared, config), prepared),
+    )
     if args.save:
         save_model(model, args.save, prepared.meta)
     hist = history.as_dict()
@@ -100,7 +103,7 @@ def predict(args: argparse.Namespace) -> None:
     model, meta = load_model(args.load)
     if meta.get("task") != "text":
         raise PlaygroundError("This model file is not a sentiment classifier.")
-    explanation = tc.explain(model, meta, args.predict)
+    explanation = classifier.explain(model, meta, args.predict)
     result = {
         "prob_positive": explanation.probability,
         "label": meta["label_names"][int(explanation.probability > 0.5)],
