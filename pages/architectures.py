@@ -6,7 +6,7 @@ import pandas as pd
 import streamlit as st
 import torch
 
-from pages.common import header
+from pages.common import header, layer_table
 from pages.links import setting, settings_from_url, settings_to_url
 from pages.runs import run_button
 from pages.tabs.pretrained import pretrained_tab
@@ -90,14 +90,7 @@ def inspect_tab(url: ArchitecturesConfig) -> dict:
         "**Stages**: the feature map after each, and its receptive field (how many input pixels one position sees)"
     )
     st.dataframe(stage_table(stage_list), hide_index=True)
-    with st.expander(f"Every layer ({len(summary.rows)})"):
-        st.dataframe(
-            pd.DataFrame(
-                [(r.name, r.type, " × ".join(map(str, r.output_shape)), r.params, r.macs) for r in summary.rows],
-                columns=["layer", "type", "output shape", "parameters", "multiply-adds"],
-            ),
-            hide_index=True,
-        )
+    layer_table(summary, f"Every layer ({len(summary.rows)})")
     st.caption(
         "Receptive field: r ← r + (k − 1)·j and j ← j·s through every convolution and pooling layer of kernel k "
         "and stride s on the main path. Multiply-adds count convolutions and dense layers for one image."

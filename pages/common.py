@@ -16,7 +16,7 @@ from playground.device import device_info, pick_device
 from playground.device import library_versions as playground_versions
 from playground.errors import PlaygroundError
 from playground.lessons import lesson
-from playground.models import load_model, model_bytes, summarize
+from playground.models import Summary, load_model, model_bytes, summarize
 from playground.models.registry import get_spec
 from playground.serving import prepare_server_process
 
@@ -65,8 +65,12 @@ def radio(label: str, options: dict[str, str], key: str, value: str | None = Non
 
 
 def model_summary(model, example: torch.Tensor, title: str = "Layer by layer", note: str = "") -> None:
-    """An expander with the model's layers (like Keras' ``model.summary()``), its parameter count and ``note``."""
-    summary = summarize(model, example)
+    """An expander with the model's layers (like Keras' ``model.summary()``) for an ``example`` batch, and ``note``."""
+    layer_table(summarize(model, example), title, note)
+
+
+def layer_table(summary: Summary, title: str, note: str = "") -> None:
+    """An expander titled with the parameter count, holding ``note`` and every layer of ``summary``."""
     with st.expander(f"{title}: {summary.total_params:,} parameters"):
         if note:
             st.markdown(note)
