@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Debian/Ubuntu packages the tests need, each installed only when it is missing:
-# Chromium for the browser tests (Playwright drives it; it never downloads a browser) and
-# nginx for the load-balancer test (tests/test_deploy.py starts its own on free ports).
+# Chromium for the browser tests (Playwright drives it; it never downloads a browser),
+# nginx for the load-balancer test (tests/test_deploy.py starts its own on free ports) and
+# a CJK font, so that Chinese text renders in the browser instead of boxes.
 set -euo pipefail
 SUDO=""
 if [ "$(id -u)" != "0" ]; then SUDO="sudo"; fi
@@ -10,6 +11,7 @@ export DEBIAN_FRONTEND=noninteractive
 missing=()
 if [ ! -x "${PLAYGROUND_CHROMIUM:-/usr/bin/chromium}" ]; then missing+=(chromium); fi
 if [ ! -x /usr/sbin/nginx ]; then missing+=(nginx); fi
+if ! ls /usr/share/fonts/opentype/noto/NotoSansCJK-Regular.ttc >/dev/null 2>&1; then missing+=(fonts-noto-cjk); fi
 if [ "${#missing[@]}" -eq 0 ]; then
   exit 0
 fi

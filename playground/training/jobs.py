@@ -16,6 +16,7 @@ run queued or running.
 
 from __future__ import annotations
 
+import contextvars
 import heapq
 import logging
 import os
@@ -265,7 +266,10 @@ class Job:
         self.abandon_s = abandon_seconds() if abandon_s is None else abandon_s
         self._lock = threading.Lock()
         self._stop = threading.Event()
-        self._thread = threading.Thread(target=self._run, name=f"playground-job-{name}", daemon=True)
+        # the run's thread starts from a copy of this context: it keeps the page's language (playground.i18n)
+        self._thread = threading.Thread(
+            target=contextvars.copy_context().run, args=(self._run,), name=f"playground-job-{name}", daemon=True
+        )
         self._state = WAITING
         self._stage = ""
         self._epoch = self._epochs = self._batch = self._batches = 0

@@ -39,6 +39,7 @@ import torch
 from torch import nn
 
 from playground.errors import PlaygroundError
+from playground.i18n import language, language_of
 from playground.training.engine import BatchEvent, Callback, EpochStats, History, TrainConfig
 
 log = logging.getLogger(__name__)
@@ -107,13 +108,14 @@ def _serve(conn, stop) -> None:
     """A worker's life: take a run, do it, send back what came of it; until the parent goes."""
     while True:
         try:
-            payload, threads = conn.recv()
+            payload, threads, lang = conn.recv()
         except (EOFError, OSError):
             return
         try:
             torch.set_num_threads(threads)
             target = cloudpickle.loads(payload)
-            result = target(_Remote(conn, stop))
+            with language_of(lang):  # the page's language, for the run's messages
+                result = target(_Remote(conn, stop))
             weights = [{k: v.detach().cpu() for k, v in m.state_dict().items()} for m in held_modules(target)]
             message = ("done", cloudpickle.dumps((result, weights)))
         except PlaygroundError as exc:
@@ -232,7 +234,7 @@ def run_in_worker(target: Callable, context, threads: int) -> Any:
     watcher.start()
     reply = None
     try:
-        worker.conn.send((payload, threads))
+        worker.conn.send((payload, threads, language()))
         while reply is None:
             kind, body = worker.conn.recv()
             if kind in ("done", "failed", "error"):
