@@ -1,11 +1,14 @@
-"""Deep Learning Playground: the navigation, built from the page list in playground/lessons.py."""
+"""Deep Learning Playground: the navigation, from the page list in playground/lessons.py, in the reader's language."""
 
 import streamlit as st
 
+from pages.language import resolve
+from playground.i18n import _
 from playground.lessons import HOME, PAGES
 
 st.set_page_config(page_title="Deep Learning Playground", page_icon="🧠", layout="wide")
+resolve()
 navigation = [
-    st.Page(page.path, title=page.title, icon=page.icon, url_path=page.slug, default=page is HOME) for page in PAGES
+    st.Page(page.path, title=_(page.title), icon=page.icon, url_path=page.slug, default=page is HOME) for page in PAGES
 ]
 st.navigation(navigation).run()

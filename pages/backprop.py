@@ -3,6 +3,7 @@
 import streamlit as st
 
 from pages.common import download_model, figure_once, header, model_summary, upload_model
+from pages.language import resolve
 from pages.links import settings_from_url, settings_to_url
 from pages.runs import run_button
 from pages.tabs.neuron import NEURON, neuron_tab, set_neuron
@@ -10,17 +11,20 @@ from playground.backprop import scalar
 from playground.backprop.network import NetworkConfig, config_from_meta, model_meta
 from playground.backprop.neuron import Neuron
 from playground.backprop.session import NetworkRun
-from playground.data.toy2d import DATASETS, FEATURES
+from playground.data.toy2d import DATASET_LABELS, DATASETS, FEATURES
 from playground.errors import PlaygroundError
 from playground.figures import history_figure
 from playground.figures.backprop import boundary_figure, grad_norm_figure, graph_figure
+from playground.i18n import N_, _, language
 from playground.models.mlp import ACTIVATIONS
 from playground.share import limits
+
+resolve()  # the run's language before the first message: AppTest runs a page without app.py, which sets it
 
 NET = "backprop.net"  # the NetworkRun; its job is at NET + ".job"
 LEARNING_RATES = [0.00001, 0.0001, 0.001, 0.003, 0.01, 0.03, 0.1, 0.3, 1.0, 3.0, 10.0]
 REGULARISATION = [0.0, 0.0001, 0.001, 0.003, 0.01, 0.03, 0.1]
-OPTIMIZERS = {"sgd": "SGD", "momentum": "SGD with momentum", "adam": "Adam"}
+OPTIMIZERS = {"sgd": "SGD", "momentum": N_("SGD with momentum"), "adam": "Adam"}  # translated where shown
 
 
 def nearest(value: float, options: list[float]) -> float:
@@ -53,47 +57,51 @@ def network_settings() -> NetworkConfig:
     """The network's settings from its widgets; PlaygroundError for hidden layers that are not numbers."""
     cols = st.columns(4)
     values = {
-        "dataset": cols[0].selectbox("data set", DATASETS, key="backprop.dataset"),
-        "noise": cols[1].slider("noise", *limits(NetworkConfig, "noise")["range"], step=0.05, key="backprop.noise"),
+        "dataset": cols[0].selectbox(
+            _("data set"), DATASETS, format_func=lambda d: _(DATASET_LABELS[d]), key="backprop.dataset"
+        ),
+        "noise": cols[1].slider(_("noise"), *limits(NetworkConfig, "noise")["range"], step=0.05, key="backprop.noise"),
         "test_ratio": cols[2].slider(
-            "test share", *limits(NetworkConfig, "test_ratio")["range"], step=0.1, key="backprop.test_ratio"
+            _("test share"), *limits(NetworkConfig, "test_ratio")["range"], step=0.1, key="backprop.test_ratio"
         ),
         "n_points": cols[3].select_slider(
-            "points", limits(NetworkConfig, "n_points")["choices"], key="backprop.points"
+            _("points"), limits(NetworkConfig, "n_points")["choices"], key="backprop.points"
         ),
         "features": tuple(
             st.multiselect(
-                "input features", list(FEATURES), format_func=lambda f: FEATURES[f][0], key="backprop.features"
+                _("input features"), list(FEATURES), format_func=lambda f: FEATURES[f][0], key="backprop.features"
             )
         ),
     }
     cols = st.columns(4)
     hidden = cols[0].text_input(
-        "neurons per hidden layer", key="backprop.hidden", help="Comma-separated, e.g. 8,8 for two hidden layers of 8."
+        _("neurons per hidden layer"),
+        key="backprop.hidden",
+        help=_("Comma-separated, e.g. 8,8 for two hidden layers of 8."),
     )
     values |= {
-        "activation": cols[1].selectbox("activation", list(ACTIVATIONS), key="backprop.activation"),
+        "activation": cols[1].selectbox(_("activation"), list(ACTIVATIONS), key="backprop.activation"),
         "optimizer": cols[2].selectbox(
-            "optimiser", list(OPTIMIZERS), format_func=OPTIMIZERS.get, key="backprop.optimizer"
+            _("optimiser"), list(OPTIMIZERS), format_func=lambda o: _(OPTIMIZERS[o]), key="backprop.optimizer"
         ),
-        "lr": cols[3].select_slider("learning rate", LEARNING_RATES, key="backprop.net_lr"),
+        "lr": cols[3].select_slider(_("learning rate"), LEARNING_RATES, key="backprop.net_lr"),
     }
     cols = st.columns(5)
     values |= {
         "batch_size": cols[0].select_slider(
-            "batch size", limits(NetworkConfig, "batch_size")["choices"], key="backprop.batch"
+            _("batch size"), limits(NetworkConfig, "batch_size")["choices"], key="backprop.batch"
         ),
         "l1": cols[1].select_slider("L1", REGULARISATION, key="backprop.l1"),
         "l2": cols[2].select_slider("L2", REGULARISATION, key="backprop.l2"),
         "epochs": cols[3].number_input(
-            "epochs per Train", *limits(NetworkConfig, "epochs")["range"], key="backprop.epochs"
+            _("epochs per Train"), *limits(NetworkConfig, "epochs")["range"], key="backprop.epochs"
         ),
-        "seed": cols[4].number_input("seed", *limits(NetworkConfig, "seed")["range"], key="backprop.seed"),
+        "seed": cols[4].number_input(_("seed"), *limits(NetworkConfig, "seed")["range"], key="backprop.seed"),
     }
     try:
         layers = tuple(int(h) for h in hidden.replace(" ", "").split(",") if h)
     except ValueError:
-        raise PlaygroundError("Write the hidden layers as whole numbers separated by commas, e.g. 8,8.") from None
+        raise PlaygroundError(_("Write the hidden layers as whole numbers separated by commas, e.g. 8,8.")) from None
     return NetworkConfig(hidden=layers, **values)
 
 
@@ -103,33 +111,41 @@ def network_view(run: NetworkRun, rows, grid, grad_norms) -> None:
     left, right = st.columns([1.1, 1])
     boundary = figure_once(  # redrawn every second while training: rebuilt only when the grid changes
         "backprop.boundary_figure",
-        grid,
+        (grid, language()),
         lambda: boundary_figure(*grid, data.points_train, data.y_train.numpy(), data.points_test, data.y_test.numpy()),
     )
     left.plotly_chart(boundary, key="backprop.boundary")
     if not rows:
         right.info(
-            "Press **Train** to watch the decision boundary form. The shading is the network's "
-            "probability of class 1; circles are training points, crosses test points."
+            _(
+                "Press **Train** to watch the decision boundary form. The shading is the network's "
+                "probability of class 1; circles are training points, crosses test points."
+            )
         )
         return
     last = rows[-1]
     right.markdown(
-        f"Epoch **{last.epoch}** · train loss **{last.train_loss:.4f}** · test loss "
-        f"**{last.val_loss:.4f}** · test accuracy **{last.val_metric:.1%}**"
+        _(
+            "Epoch **{epoch}** · train loss **{train_loss:.4f}** · test loss **{test_loss:.4f}** · "
+            "test accuracy **{test_accuracy:.1%}**"
+        ).format(epoch=last.epoch, train_loss=last.train_loss, test_loss=last.val_loss, test_accuracy=last.val_metric)
     )
     curves = figure_once(
-        "backprop.curves_figure", (len(rows), last), lambda: history_figure(rows, "accuracy", "test", 260)
+        "backprop.curves_figure",
+        (len(rows), last, language()),
+        lambda: history_figure(rows, "accuracy", _("test"), 260),
     )
     right.plotly_chart(curves, key="backprop.curves")
     latest = tuple(grad_norms[-1]) if grad_norms else ()
-    norms = figure_once("backprop.norms_figure", (len(grad_norms), latest), lambda: grad_norm_figure(grad_norms, 240))
+    norms = figure_once(
+        "backprop.norms_figure", (len(grad_norms), latest, language()), lambda: grad_norm_figure(grad_norms, 240)
+    )
     right.plotly_chart(norms, key="backprop.gradnorms")
 
 
 def model_files(run: NetworkRun, config: NetworkConfig) -> None:
     """Download the network, or load one: a loaded file's settings go into the widgets on the next run."""
-    model_summary(run.model, run.data.X_train[:1], "Network summary")
+    model_summary(run.model, run.data.X_train[:1], _("Network summary"))
     cols = st.columns(2)
     with cols[0]:
         download_model(run.model, model_meta(config, run.data), f"mlp-{config.dataset}.pt", key="backprop.download")
@@ -156,7 +172,9 @@ def current_run(config: NetworkConfig, loaded) -> NetworkRun:
         run = st.session_state[NET] = NetworkRun.fresh(config)
     if loaded is not None:
         run.adopt(loaded[1])
-        st.success("Loaded the model and the settings it was trained with; its data set is regenerated from the seed.")
+        st.success(
+            _("Loaded the model and the settings it was trained with; its data set is regenerated from the seed.")
+        )
     return run
 
 
@@ -193,22 +211,24 @@ def network_tab() -> None:
     with cols[0]:
         run_button(
             f"{NET}.job",
-            "Train",
+            _("Train"),
             lambda: (run.target(config, config.epochs), None),
-            name="the network's training",
+            name=N_("the network's training"),
             render=render,
         )
-    if cols[1].button("Step one epoch", key="backprop.step_epoch", disabled=running):
+    if cols[1].button(_("Step one epoch"), key="backprop.step_epoch", disabled=running):
         try:
             run.step(config)
         except PlaygroundError as exc:
             st.error(str(exc))
-    if cols[2].button("Reset", icon=":material/restart_alt:", key="backprop.reset_net", disabled=running):
+    if cols[2].button(_("Reset"), icon=":material/restart_alt:", key="backprop.reset_net", disabled=running):
         st.session_state.pop(f"{NET}.job", None)
         run = st.session_state[NET] = NetworkRun.fresh(config)
     st.caption(
-        "Features are standardised with the training part's mean and standard deviation. The test curve "
-        "is computed on points the network never trains on."
+        _(
+            "Features are standardised with the training part's mean and standard deviation. The test curve "
+            "is computed on points the network never trains on."
+        )
     )
     if not running:
         network_view(run, run.rows, run.grid, run.grad_norms)
@@ -217,13 +237,15 @@ def network_tab() -> None:
 
 def graph_tab(neuron: Neuron | None) -> None:
     st.markdown(
-        "Every number in a forward pass is a node; backpropagation walks the graph from the loss back to "
-        "the inputs, multiplying local derivatives (the chain rule) and adding them where paths meet. "
-        "These graphs come from a tiny scalar autograd engine in `playground/backprop/scalar.py`, "
-        "whose gradients the tests check against PyTorch's."
+        _(
+            "Every number in a forward pass is a node; backpropagation walks the graph from the loss back to "
+            "the inputs, multiplying local derivatives (the chain rule) and adding them where paths meet. "
+            "These graphs come from a tiny scalar autograd engine in `playground/backprop/scalar.py`, "
+            "whose gradients the tests check against PyTorch's."
+        )
     )
-    show_grad = st.toggle("after backward: show each node's gradient ∂L/∂node", value=True, key="backprop.show_grad")
-    st.subheader("A small expression: L = tanh(a·b + c)")
+    show_grad = st.toggle(_("after backward: show each node's gradient ∂L/∂node"), value=True, key="backprop.show_grad")
+    st.subheader(_("A small expression: L = tanh(a·b + c)"))
     cols = st.columns(3)
     a = cols[0].number_input("a", value=2.0, step=0.5, key="backprop.ga")
     b = cols[1].number_input("b", value=-3.0, step=0.5, key="backprop.gb")
@@ -238,10 +260,10 @@ def graph_tab(neuron: Neuron | None) -> None:
             f"∂L/∂d = 1 − tanh²d = {v['d = e + c'].grad:.4g}; ∂L/∂a = ∂L/∂d · b = {v['a'].grad:.4g}; "
             f"∂L/∂b = ∂L/∂d · a = {v['b'].grad:.4g}; ∂L/∂c = ∂L/∂d = {v['c'].grad:.4g}."
         )
-    st.subheader("The neuron from tab ①")
+    st.subheader(_("The neuron from tab ①"))
     try:
         if neuron is None:
-            raise PlaygroundError("Fix the neuron's numbers in tab ① to see its graph.")
+            raise PlaygroundError(_("Fix the neuron's numbers in tab ① to see its graph."))
         n = neuron
         root = scalar.neuron_expression(n.inputs, n.weights, n.bias, n.target, n.activation, n.loss)
     except PlaygroundError as exc:
@@ -250,12 +272,12 @@ def graph_tab(neuron: Neuron | None) -> None:
     if show_grad:
         root.backward()
     st.plotly_chart(graph_figure(*scalar.graph_of(root), show_grad=show_grad), key="backprop.graph_neuron")
-    st.caption("The gradients at w₁, w₂, w₃ and b are the ones derived by hand in tab ①.")
+    st.caption(_("The gradients at w₁, w₂, w₃ and b are the ones derived by hand in tab ①."))
 
 
 tab_neuron, tab_network, tab_graph = header(
     "backprop",
-    "How a network computes its output, and how the chain rule turns the error into a gradient for every weight.",
+    _("How a network computes its output, and how the chain rule turns the error into a gradient for every weight."),
 )
 if NEURON.format("w0") not in st.session_state:
     url_neuron = settings_from_url(Neuron, "neuron")

@@ -4,18 +4,22 @@ from __future__ import annotations
 
 import base64
 import binascii
+import html
 
 import streamlit as st
 
+from playground.i18n import N_, _, language
+
 _CANVAS_HTML = """
 <div class="pg-canvas">
-  <canvas width="280" height="280" aria-label="drawing canvas"></canvas>
+  <canvas width="280" height="280" aria-label="{label}"></canvas>
   <div class="pg-canvas-buttons">
-    <button type="button" class="pg-use">Classify the drawing</button>
-    <button type="button" class="pg-clear">Clear</button>
+    <button type="button" class="pg-use">{use}</button>
+    <button type="button" class="pg-clear">{clear}</button>
   </div>
 </div>
 """
+_CANVAS_TEXT = {"label": N_("drawing canvas"), "use": N_("Classify the drawing"), "clear": N_("Clear")}
 _CANVAS_CSS = """
 .pg-canvas canvas { border: 1px solid var(--st-border-color, #ccc); border-radius: 6px; touch-action: none;
                     background: #fff; cursor: crosshair; }
@@ -45,15 +49,22 @@ export default function(component) {
   parentElement.querySelector(".pg-use").onclick = () => setStateValue("image", canvas.toDataURL("image/png"));
 }
 """
-_canvas = None
+_canvases = {}  # one registered component per language, its buttons labelled in that language
+
+
+def _canvas():
+    lang = language()
+    if lang not in _canvases:
+        text = {part: html.escape(_(message)) for part, message in _CANVAS_TEXT.items()}
+        _canvases[lang] = st.components.v2.component(
+            f"playground_canvas_{lang}", html=_CANVAS_HTML.format(**text), css=_CANVAS_CSS, js=_CANVAS_JS
+        )
+    return _canvases[lang]
 
 
 def drawing_canvas(key: str) -> bytes | None:
     """A 280×280 canvas to draw on (black ink on white); the PNG bytes once "Classify the drawing" is pressed."""
-    global _canvas
-    if _canvas is None:
-        _canvas = st.components.v2.component("playground_canvas", html=_CANVAS_HTML, css=_CANVAS_CSS, js=_CANVAS_JS)
-    result = _canvas(key=key, on_image_change=lambda: None)
+    result = _canvas()(key=key, on_image_change=lambda: None)
     data_url = getattr(result, "image", None)
     if not data_url or not str(data_url).startswith("data:image/png;base64,"):
         return None

@@ -5,6 +5,7 @@ import streamlit as st
 import torch
 
 from pages.common import UPLOAD_MB, device_line, download_model, header, model_summary, radio
+from pages.language import resolve
 from pages.links import setting, settings_from_url, settings_to_url
 from pages.runs import finished_run, run_button
 from pages.tabs.classify_image import IMAGE_TYPES, classify_tab
@@ -13,21 +14,23 @@ from playground.data.decode import ClassImages, decode_image, read_class_zip
 from playground.errors import PlaygroundError
 from playground.figures import history_figure
 from playground.figures.images import bar_figure, confusion_figure, mosaic, to_display
+from playground.i18n import N_, _, ngettext, number
 from playground.models import get_spec, models_for
 from playground.models.registry import create_for_input
 from playground.training.metrics import majority_baseline
 from playground.vision import classifier
 
+resolve()  # the run's language before the first message: AppTest runs a page without app.py, which sets it
 SOURCES = {
-    "mnist": "MNIST digits (bundled)",
-    "fashion-mnist": "Fashion-MNIST clothing (bundled)",
-    "download": "Full set from the internet (MNIST, Fashion-MNIST, CIFAR-10)",
-    "own": "Your own classes",
+    "mnist": _("MNIST digits (bundled)"),
+    "fashion-mnist": _("Fashion-MNIST clothing (bundled)"),
+    "download": _("Full set from the internet (MNIST, Fashion-MNIST, CIFAR-10)"),
+    "own": _("Your own classes"),
 }
 JOB = "cnn.job"  # the run; job.kept holds its model and prepared data
 
 
-@st.cache_resource(show_spinner="Reading the bundled images…")
+@st.cache_resource(show_spinner=_("Reading the bundled images…"))
 def bundled(name: str) -> image_data.ImageDataset:
     return image_data.load_bundled(name)  # read-only tensors, shared by every session
 
@@ -42,12 +45,14 @@ def show_samples(dataset: image_data.ImageDataset, per_class: int = 12) -> None:
 
 def uploaded_classes() -> ClassImages | None:
     """Classes from a zip of folders, or made here one uploader per class; None until there are enough."""
-    ways = {"zip": "Upload a .zip with one folder per class", "here": "Create classes here"}
-    how = radio("how", ways, "cnn.own_how", show_label=False)
+    ways = {"zip": _("Upload a .zip with one folder per class"), "here": _("Create classes here")}
+    how = radio(_("how"), ways, "cnn.own_how", show_label=False)
     if how == "zip":
-        upload = st.file_uploader("zip of class folders", type=["zip"], key="cnn.zip", max_upload_size=UPLOAD_MB)
+        upload = st.file_uploader(_("zip of class folders"), type=["zip"], key="cnn.zip", max_upload_size=UPLOAD_MB)
         if upload is None:
-            st.info("A zip such as cats/1.jpg, cats/2.jpg, dogs/1.jpg …: one folder per class, at least 3 images each.")
+            st.info(
+                _("A zip such as cats/1.jpg, cats/2.jpg, dogs/1.jpg …: one folder per class, at least 3 images each.")
+            )
             return None
         try:
             classes = read_class_zip(upload.getvalue())
@@ -56,11 +61,12 @@ def uploaded_classes() -> ClassImages | None:
             return None
     else:
         classes = ClassImages()
-        count = st.number_input("number of classes", 2, 10, 2, key="cnn.own_count")
+        count = st.number_input(_("number of classes"), 2, 10, 2, key="cnn.own_count")
         for i, col in enumerate(st.columns(int(count))):
-            name = col.text_input("class name", f"class {i + 1}", key=f"cnn.own_name{i}").strip() or f"class {i + 1}"
+            default = _("class {n}").format(n=i + 1)
+            name = col.text_input(_("class name"), default, key=f"cnn.own_name{i}").strip() or default
             files = col.file_uploader(
-                "images",
+                _("images"),
                 type=IMAGE_TYPES,
                 accept_multiple_files=True,
                 key=f"cnn.own_files{i}",
@@ -77,13 +83,13 @@ def uploaded_classes() -> ClassImages | None:
         st.info(str(exc))
         return None
     for line in classes.skipped[:5]:
-        st.warning(f"Left out: {line}")
+        st.warning(_("Left out: {reason}").format(reason=line))
     return classes
 
 
 def downloaded(name: str) -> image_data.ImageDataset:
-    if st.button("Download", key="cnn.download"):
-        with st.spinner("Downloading…"):
+    if st.button(_("Download"), key="cnn.download"):
+        with st.spinner(_("Downloading…")):
             try:
                 st.session_state["cnn.downloaded"] = image_data.download(name)
             except PlaygroundError as exc:
@@ -91,17 +97,17 @@ def downloaded(name: str) -> image_data.ImageDataset:
                 st.warning(str(exc))
     got = st.session_state.get("cnn.downloaded")
     if got is None or got.name != name:
-        st.info("Until a download succeeds, the bundled MNIST is used.")
+        st.info(_("Until a download succeeds, the bundled MNIST is used."))
         return bundled("mnist")
     return got
 
 
 def data_tab(url: classifier.ImageTrainConfig) -> image_data.ImageDataset | None:
-    source = radio("data", SOURCES, "cnn.source", url.dataset)
+    source = radio(_("data"), SOURCES, "cnn.source", url.dataset)
     if source in ("mnist", "fashion-mnist"):
         dataset = bundled(source)
     elif source == "download":
-        dataset = downloaded(st.selectbox("data set", list(image_data.DOWNLOADABLE), key="cnn.download_name"))
+        dataset = downloaded(st.selectbox(_("data set"), list(image_data.DOWNLOADABLE), key="cnn.download_name"))
     else:
         classes = uploaded_classes()
         dataset = (
@@ -110,8 +116,13 @@ def data_tab(url: classifier.ImageTrainConfig) -> image_data.ImageDataset | None
             else classifier.own_dataset(classes, size=64, seed=int(st.session_state.get("cnn.seed", url.seed)))
         )
     if dataset is not None:
-        channels, size, _ = dataset.shape
-        st.caption(f"{dataset.source}; images are {size}×{size} with {channels} channel(s).")
+        channels, size, _width = dataset.shape
+        line = ngettext(
+            "{source}; images are {size}×{size} with {n} channel.",
+            "{source}; images are {size}×{size} with {n} channels.",
+            channels,
+        )
+        st.caption(line.format(source=dataset.describe(), size=size, n=channels))
         show_samples(dataset)
     return dataset
 
@@ -120,44 +131,44 @@ def settings(url: classifier.ImageTrainConfig) -> classifier.ImageTrainConfig:
     """The training settings, opening at the link's."""
     archs = models_for("cnn")
     arch = st.selectbox(
-        "architecture",
+        _("architecture"),
         archs,
         index=archs.index(url.arch) if url.arch in archs else archs.index("cnn"),
-        format_func=lambda name: get_spec(name).title,
+        format_func=lambda name: _(get_spec(name).title),
         key="cnn.arch",
-        help="The Architectures page shows each one's stages and trains several side by side.",
+        help=_("The Architectures page shows each one's stages and trains several side by side."),
     )
     cols = st.columns(4)
     values = {
-        "epochs": setting(cols[0], "number_input", "epochs", url, "epochs", "cnn.epochs"),
-        "batch_size": setting(cols[1], "select_slider", "batch size", url, "batch_size", "cnn.batch"),
-        "lr": setting(cols[2], "select_slider", "learning rate", url, "lr", "cnn.lr"),
-        "optimizer": setting(cols[3], "selectbox", "optimiser", url, "optimizer", "cnn.optimizer"),
+        "epochs": setting(cols[0], "number_input", _("epochs"), url, "epochs", "cnn.epochs"),
+        "batch_size": setting(cols[1], "select_slider", _("batch size"), url, "batch_size", "cnn.batch"),
+        "lr": setting(cols[2], "select_slider", _("learning rate"), url, "lr", "cnn.lr"),
+        "optimizer": setting(cols[3], "selectbox", _("optimiser"), url, "optimizer", "cnn.optimizer"),
     }
     cols = st.columns(5)
     values |= {
         "schedule": setting(
             cols[0],
             "selectbox",
-            "learning-rate schedule",
+            _("learning-rate schedule"),
             url,
             "schedule",
             "cnn.schedule",
-            help="One-cycle warms the rate up, then anneals it: good results in few epochs.",
+            help=_("One-cycle warms the rate up, then anneals it: good results in few epochs."),
         ),
-        "val_split": setting(cols[1], "slider", "validation share", url, "val_split", "cnn.val", step=0.05),
+        "val_split": setting(cols[1], "slider", _("validation share"), url, "val_split", "cnn.val", step=0.05),
         "train_size": setting(
             cols[2],
             "select_slider",
-            "training images",
+            _("training images"),
             url,
             "train_size",
             "cnn.train_size",
-            format_func=lambda n: "all" if n == 0 else f"{n:,}",
-            help="Fewer images train faster; compare the test accuracy.",
+            format_func=lambda n: _("all") if n == 0 else number(n),
+            help=_("Fewer images train faster; compare the test accuracy."),
         ),
-        "seed": setting(cols[3], "number_input", "seed", url, "seed", "cnn.seed"),
-        "augment": setting(cols[4], "toggle", "augmentation (shifts, rotations)", url, "augment", "cnn.augment"),
+        "seed": setting(cols[3], "number_input", _("seed"), url, "seed", "cnn.seed"),
+        "augment": setting(cols[4], "toggle", _("augmentation (shifts, rotations)"), url, "augment", "cnn.augment"),
     }
     config = classifier.ImageTrainConfig(dataset=st.session_state.get("cnn.source", "mnist"), arch=arch, **values)
     settings_to_url(config, "cnn")
@@ -167,25 +178,42 @@ def settings(url: classifier.ImageTrainConfig) -> classifier.ImageTrainConfig:
 def train_tab(dataset: image_data.ImageDataset | None, url: classifier.ImageTrainConfig) -> None:
     config = settings(url)
     if dataset is None:
-        st.info("Choose or upload data in tab ① first.")
+        st.info(_("Choose or upload data in tab ① first."))
         return
     try:
         preview = create_for_input(config.arch, dataset.shape, num_classes=len(dataset.classes))
     except PlaygroundError as exc:  # e.g. images too small for this architecture; the other tabs go on
         st.error(str(exc))
         return
-    channels, size, _ = dataset.shape
+    channels, size, _width = dataset.shape
     spec = get_spec(config.arch)
+    parameters = sum(p.numel() for p in preview.parameters())
+    line = ngettext(
+        "**{model}** ({description}) for {size}×{size}×{channels} images and {n} class: "
+        "**{parameters} parameters**. {device}",
+        "**{model}** ({description}) for {size}×{size}×{channels} images and {n} classes: "
+        "**{parameters} parameters**. {device}",
+        len(dataset.classes),
+    )
     st.markdown(
-        f"**{spec.title}** ({spec.description}) for {size}×{size}×{channels} images and {len(dataset.classes)} "
-        f"classes: **{sum(p.numel() for p in preview.parameters()):,} parameters**. {device_line()}"
+        line.format(
+            model=_(spec.title),
+            description=_(spec.description),
+            size=size,
+            channels=channels,
+            n=len(dataset.classes),
+            parameters=number(parameters),
+            device=device_line(),
+        )
     )
     model_summary(
         preview,
         torch.zeros(1, *dataset.shape),
-        note="Conv2d(k×k) has k·k·in·out weights plus out biases; 'valid' convolutions shrink the image by k − 1, "
-        "'same' ones keep its size, pooling halves it. The softmax is applied only for display: training uses "
-        "the logits with cross-entropy.",
+        note=_(
+            "Conv2d(k×k) has k·k·in·out weights plus out biases; 'valid' convolutions shrink the image by k − 1, "
+            "'same' ones keep its size, pooling halves it. The softmax is applied only for display: training uses "
+            "the logits with cross-entropy."
+        ),
     )
 
     def make():
@@ -194,38 +222,43 @@ def train_tab(dataset: image_data.ImageDataset | None, url: classifier.ImageTrai
 
         def target(ctx):
             history = classifier.train(model, prepared, config, [ctx], ctx.stop)
-            ctx.set_stage("evaluating on the test set")
+            ctx.set_stage(_("evaluating on the test set"))
             return history, classifier.evaluate(model, prepared)
 
         return target, {"model": model, "prepared": prepared}
 
-    run_button(JOB, "Train", make, name="the CNN page's training")
+    run_button(JOB, _("Train"), make, name=N_("the CNN page's training"))
 
 
 def confusion_images(prepared, evaluation, classes: list[str]) -> None:
     left, right = st.columns([1.3, 1])
     with left:
-        st.markdown("**Confusion matrix** — click a cell to see those test images")
+        st.markdown(_("**Confusion matrix** — click a cell to see those test images"))
         event = st.plotly_chart(
             confusion_figure(evaluation.confusion, classes),
             key="cnn.confusion",
             on_select="rerun",
             selection_mode="points",
         )
-    right.plotly_chart(bar_figure(classes, evaluation.per_class, "accuracy per class", height=460), key="cnn.per_class")
+    per_class = bar_figure(classes, evaluation.per_class, _("accuracy per class"), height=460)
+    right.plotly_chart(per_class, key="cnn.per_class")
     points = event.selection.points if event and event.selection else []
     if points:
         true_c, pred_c = (int(v) for v in points[0]["customdata"])
         idx = np.nonzero((prepared.y_test.numpy() == true_c) & (evaluation.predicted == pred_c))[0][:40]
-        st.write(f"True **{classes[true_c]}**, predicted **{classes[pred_c]}**: {len(idx)} shown.")
+        st.write(
+            _("True **{true}**, predicted **{predicted}**: {n} shown.").format(
+                true=classes[true_c], predicted=classes[pred_c], n=len(idx)
+            )
+        )
         if len(idx):
             st.image(mosaic(prepared.raw_test[idx].numpy(), cols=20), clamp=True)
 
 
 def worst_mistakes(prepared, evaluation, classes: list[str]) -> None:
-    st.markdown("**The most confident mistakes**")
+    st.markdown(_("**The most confident mistakes**"))
     if not evaluation.mistakes:
-        st.write("No mistakes on the test set.")
+        st.write(_("No mistakes on the test set."))
     cols = st.columns(8)
     for i, k in enumerate(evaluation.mistakes[:16]):
         cols[i % 8].image(
@@ -239,18 +272,19 @@ def worst_mistakes(prepared, evaluation, classes: list[str]) -> None:
 
 def results_tab(run) -> None:
     if run is None:
-        st.info("Train a model in tab ② (or load one in tab ④) to see its results here.")
+        st.info(_("Train a model in tab ② (or load one in tab ④) to see its results here."))
         return
     (history, evaluation), prepared = run.result, run.kept["prepared"]
     classes, last = prepared.meta["classes"], history.last
     cols = st.columns(4)
-    cols[0].metric("test accuracy", f"{evaluation.accuracy:.2%}")
-    cols[1].metric("validation accuracy", f"{last.val_metric:.2%}" if last.val_metric is not None else "—")
-    cols[2].metric("training time", f"{history.seconds:.1f} s")
-    cols[3].metric("samples / s", f"{last.samples_per_s:,.0f}")
+    cols[0].metric(_("test accuracy"), f"{evaluation.accuracy:.2%}")
+    cols[1].metric(_("validation accuracy"), f"{last.val_metric:.2%}" if last.val_metric is not None else "—")
+    cols[2].metric(_("training time"), _("{seconds:.1f} s").format(seconds=history.seconds))
+    cols[3].metric(_("samples / s"), number(last.samples_per_s))
     st.caption(
-        f"Baseline: always answering the most common class scores {majority_baseline(prepared.y_test):.1%}; "
-        f"chance is {1 / len(classes):.1%}."
+        _("Baseline: always answering the most common class scores {baseline:.1%}; chance is {chance:.1%}.").format(
+            baseline=majority_baseline(prepared.y_test), chance=1 / len(classes)
+        )
     )
     st.plotly_chart(history_figure(history.epochs, "accuracy"), key="cnn.history")
     confusion_images(prepared, evaluation, classes)
@@ -261,8 +295,10 @@ def results_tab(run) -> None:
 
 tab_data, tab_train, tab_results, tab_classify = header(
     "cnn",
-    "A convolutional network learns filters that respond to strokes and shapes, pools them into a summary, "
-    "and a dense layer turns the summary into class scores.",
+    _(
+        "A convolutional network learns filters that respond to strokes and shapes, pools them into a summary, "
+        "and a dense layer turns the summary into class scores."
+    ),
 )
 url = settings_from_url(classifier.ImageTrainConfig, "cnn")
 with tab_data:

@@ -12,9 +12,11 @@ import streamlit as st
 import torch
 
 from pages.deep_links import use_app_navigation
+from pages.language import resolve, switch
 from playground.device import device_info, pick_device
 from playground.device import library_versions as playground_versions
 from playground.errors import PlaygroundError
+from playground.i18n import _, number
 from playground.lessons import lesson
 from playground.models import Summary, load_model, model_bytes, summarize
 from playground.models.registry import get_spec
@@ -30,10 +32,14 @@ prepare_server_process()  # once per server process: garbage collection, thread 
 
 def header(slug: str, caption: str) -> list:
     """The page's title from the page list, what it is about, and its tabs (none for a page without steps)."""
+    resolve()  # already done by app.py on a server; AppTest may run a page without it
+    switch()
     page = lesson(slug)
-    st.title(page.page_title)
+    st.title(_(page.page_title))
+    if page.section:
+        st.markdown(_("Course section {section}").format(section=f"**{page.section} {_(page.section_title)}**"))
     st.caption(caption)
-    return st.tabs(list(page.tabs)) if page.tabs else []
+    return st.tabs([_(tab) for tab in page.tabs]) if page.tabs else []
 
 
 def library_versions() -> dict[str, str]:
@@ -41,13 +47,22 @@ def library_versions() -> dict[str, str]:
 
 
 @st.cache_resource
-def device_line() -> str:
+def _device():
     try:
-        info = device_info(pick_device())
+        return device_info(pick_device()), None
     except PlaygroundError as exc:
-        return f"⚠️ {exc}"
+        return None, exc
+
+
+def device_line() -> str:
+    """Where training runs, in the reader's language (the device is looked up once per server)."""
+    info, problem = _device()
+    if info is None:
+        return f"⚠️ {problem}"
     kind = {"cuda": "NVIDIA GPU", "mps": "Apple GPU", "cpu": "CPU"}[info.kind]
-    return f"Training runs on **{info.name}** ({kind}), PyTorch {info.torch_version}."
+    return _("Training runs on **{device}** ({kind}), PyTorch {version}.").format(
+        device=info.name, kind=kind, version=info.torch_version
+    )
 
 
 def radio(label: str, options: dict[str, str], key: str, value: str | None = None, show_label: bool = True) -> str:
@@ -64,20 +79,20 @@ def radio(label: str, options: dict[str, str], key: str, value: str | None = Non
     )
 
 
-def model_summary(model, example: torch.Tensor, title: str = "Layer by layer", note: str = "") -> None:
+def model_summary(model, example: torch.Tensor, title: str | None = None, note: str = "") -> None:
     """An expander with the model's layers (like Keras' ``model.summary()``) for an ``example`` batch, and ``note``."""
-    layer_table(summarize(model, example), title, note)
+    layer_table(summarize(model, example), title or _("Layer by layer"), note)
 
 
 def layer_table(summary: Summary, title: str, note: str = "") -> None:
     """An expander titled with the parameter count, holding ``note`` and every layer of ``summary``."""
-    with st.expander(f"{title}: {summary.total_params:,} parameters"):
+    with st.expander(_("{title}: {count} parameters").format(title=title, count=number(summary.total_params))):
         if note:
             st.markdown(note)
         st.dataframe(
             pd.DataFrame(
                 [(r.name, r.type, " × ".join(map(str, r.output_shape)), r.params, r.macs) for r in summary.rows],
-                columns=["layer", "type", "output shape", "parameters", "multiply-adds"],
+                columns=[_("layer"), _("type"), _("output shape"), _("parameters"), _("multiply-adds")],
             ),
             hide_index=True,
         )
@@ -110,7 +125,11 @@ def _same(a, b) -> bool:
 
 def download_model(model, meta: dict, file_name: str, key: str) -> None:
     st.download_button(
-        "⬇️ Download model", data=model_bytes(model, meta), file_name=file_name, mime="application/octet-stream", key=key
+        _("⬇️ Download model"),
+        data=model_bytes(model, meta),
+        file_name=file_name,
+        mime="application/octet-stream",
+        key=key,
     )
 
 
@@ -119,7 +138,7 @@ def upload_model(key: str, expected_arch: str | None = None, expected_task: str 
 
     A bad file gets one sentence, shown for as long as it stays in the uploader.
     """
-    upload = st.file_uploader("Load model (.pt)", type=["pt", "pth"], key=key, max_upload_size=UPLOAD_MB)
+    upload = st.file_uploader(_("Load model (.pt)"), type=["pt", "pth"], key=key, max_upload_size=UPLOAD_MB)
     if upload is None:
         return None
     if st.session_state.get(f"{key}.seen") == upload.file_id:
@@ -132,12 +151,16 @@ def upload_model(key: str, expected_arch: str | None = None, expected_task: str 
         model, meta = load_model(upload.getvalue())
         if expected_arch and model.playground_arch[0] != expected_arch:
             raise PlaygroundError(
-                f"This file holds a '{model.playground_arch[0]}' model; this page needs '{expected_arch}'."
+                _("This file holds a '{name}' model; this page needs '{expected}'.").format(
+                    name=model.playground_arch[0], expected=expected_arch
+                )
             )
         if expected_task and get_spec(model.playground_arch[0]).task != expected_task:
-            raise PlaygroundError(
-                f"This file holds a '{model.playground_arch[0]}' model, which does not classify {expected_task}s."
-            )
+            message = {
+                "image": _("This file holds a '{name}' model, which does not classify images."),
+                "text": _("This file holds a '{name}' model, which does not classify texts."),
+            }[expected_task]
+            raise PlaygroundError(message.format(name=model.playground_arch[0]))
     except PlaygroundError as exc:
         st.session_state[f"{key}.error"] = str(exc)
         st.error(str(exc))

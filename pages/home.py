@@ -1,20 +1,30 @@
-"""Home: a card for every lesson in the page list, and what this server trains on."""
+"""Home: the course's outline, each section linking to its pages in reading order, and what this server trains on."""
 
 import streamlit as st
 
 from pages.common import device_line, header, library_versions
-from playground.lessons import LESSONS
+from pages.language import resolve
+from playground.i18n import _
+from playground.lessons import COURSE, COURSE_TITLE, LESSONS
+
+resolve()  # the run's language before the first message: AppTest runs a page without app.py, which sets it
 
 header(
     "home",
-    "Learn deep learning by doing it, on real data: every page trains real PyTorch models in your browser "
-    "session, shows the numbers behind them, and puts a baseline beside every model.",
+    _(
+        "Learn deep learning by doing it, on real data: every page trains real PyTorch models in your browser "
+        "session, shows the numbers behind them, and puts a baseline beside every model."
+    ),
 )
-for lesson in LESSONS:
+st.subheader(_("The course: {title}").format(title=_(COURSE_TITLE)))
+for i, section in enumerate(COURSE):
     with st.container(border=True):
-        st.page_link(lesson.path, label=lesson.title, icon=lesson.icon)
-        st.caption(lesson.teaches)
+        start = f" · :green-badge[{_('start here')}]" if i == 0 else ""
+        st.markdown(f"**{section.number} {_(section.title)}**{start}")
+        for lesson in (lesson for lesson in LESSONS if lesson.section == section.number):
+            st.page_link(lesson.path, label=_(lesson.title), icon=lesson.icon)
+            st.caption(_(lesson.teaches))
 
-st.subheader("This server")
+st.subheader(_("This server"))
 st.write(device_line())
 st.caption(" · ".join(f"{name} {version}" for name, version in library_versions().items()))

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import streamlit as st
 
+from playground.i18n import _
 from playground.share import from_query, limits, to_query
 
 
@@ -15,8 +16,10 @@ def settings_from_url(cls, prefix: str):
         st.session_state[key] = config
         if ignored:
             st.info(
-                "Some settings in the link were not understood or are out of range, and were left at their "
-                f"defaults: {'; '.join(ignored)}."
+                _(
+                    "Some settings in the link were not understood or are out of range, and were left at their "
+                    "defaults: {ignored}."
+                ).format(ignored="; ".join(ignored))
             )
     return st.session_state[key]
 

@@ -12,6 +12,7 @@ from streamlit.runtime.scriptrunner import get_script_run_ctx
 from pages.common import figure_once
 from playground.errors import PlaygroundError
 from playground.figures import history_figure
+from playground.i18n import _, ngettext, number
 from playground.training.jobs import DONE, FAILED, STOPPED, WAITING, Job, Progress
 
 Render = Callable[[Progress], None]
@@ -21,21 +22,27 @@ def format_seconds(seconds: float | None) -> str:
     if seconds is None:
         return "…"
     if seconds < 60:
-        return f"{seconds:.0f} s"
-    return f"{seconds // 60:.0f} min {seconds % 60:02.0f} s"
+        return _("{seconds:.0f} s").format(seconds=seconds)
+    return _("{minutes:.0f} min {seconds:02.0f} s").format(minutes=seconds // 60, seconds=seconds % 60)
 
 
 def progress_text(p: Progress) -> str:
     if p.state == WAITING:
-        wait = "the wait is not known yet" if p.wait_s is None else f"about {format_seconds(p.wait_s)} to wait"
-        return (
-            f"Waiting for a free training slot: number {p.queue_position} in the queue, {wait}. "
-            "Other users' runs are training."
-        )
+        if p.wait_s is None:
+            wait = _("the wait is not known yet")
+        else:
+            wait = _("about {time} to wait").format(time=format_seconds(p.wait_s))
+        return _(
+            "Waiting for a free training slot: number {position} in the queue, {wait}. Other users' runs are training."
+        ).format(position=p.queue_position, wait=wait)
     stage = f"{p.stage} · " if p.stage else ""
-    return (
-        f"{stage}epoch {p.epoch}/{p.epochs} · batch {p.batch}/{p.batches} · "
-        f"{p.samples_per_s:,.0f} samples/s · ETA {format_seconds(p.eta_s)}"
+    return stage + _("epoch {epoch}/{epochs} · batch {batch}/{batches} · {speed} samples/s · ETA {eta}").format(
+        epoch=p.epoch,
+        epochs=p.epochs,
+        batch=p.batch,
+        batches=p.batches,
+        speed=number(p.samples_per_s),
+        eta=format_seconds(p.eta_s),
     )
 
 
@@ -46,7 +53,7 @@ def _show_progress(job: Job, stop_key: str) -> Progress:
         st.progress(0.0, text=progress_text(p))
     elif not job.finished:
         st.progress(p.fraction, text=progress_text(p))
-    if not job.finished and st.button("Stop", icon=":material/stop:", key=stop_key):
+    if not job.finished and st.button(_("Stop"), icon=":material/stop:", key=stop_key):
         job.stop()
     return p
 
@@ -132,12 +139,19 @@ def outcome(job: Job) -> None:
     if p.state == FAILED:
         st.error(p.error)
     elif p.state == STOPPED and not p.started:
-        st.warning("Stopped while it was waiting in the queue: the model never trained.")
+        st.warning(_("Stopped while it was waiting in the queue: the model never trained."))
     elif p.state == STOPPED:
-        why = "nobody was watching it" if p.abandoned else "you stopped it"
-        st.warning(f"Stopped after {len(p.rows)} epoch(s) because {why}; the model keeps the weights it had reached.")
+        why = _("nobody was watching it") if p.abandoned else _("you stopped it")
+        st.warning(
+            ngettext(
+                "Stopped after {n} epoch because {why}; the model keeps the weights it had reached.",
+                "Stopped after {n} epochs because {why}; the model keeps the weights it had reached.",
+                len(p.rows),
+            ).format(n=len(p.rows), why=why)
+        )
     elif p.state == DONE:
-        st.success(f"Trained {len(p.rows)} epoch(s) in {format_seconds(p.elapsed_s)}.")
+        message = ngettext("Trained {n} epoch in {time}.", "Trained {n} epochs in {time}.", len(p.rows))
+        st.success(message.format(n=len(p.rows), time=format_seconds(p.elapsed_s)))
 
 
 def run_button(

@@ -14,6 +14,7 @@ from dataclasses import dataclass
 import torch
 
 from playground.errors import PlaygroundError
+from playground.i18n import _
 
 DEVICE_ENV = "PLAYGROUND_DEVICE"
 
@@ -38,19 +39,23 @@ def pick_device(requested: str | None = None) -> torch.device:
     try:
         device = torch.device(name)
     except (RuntimeError, ValueError):
-        raise PlaygroundError(f"'{name}' is not a device name; use cpu, cuda, cuda:N, mps or auto.") from None
+        raise PlaygroundError(
+            _("'{name}' is not a device name; use cpu, cuda, cuda:N, mps or auto.").format(name=name)
+        ) from None
     if device.type == "cuda":
         if not torch.cuda.is_available():
-            raise PlaygroundError("CUDA was requested but this machine has no usable CUDA GPU.")
+            raise PlaygroundError(_("CUDA was requested but this machine has no usable CUDA GPU."))
         if device.index is not None and device.index >= torch.cuda.device_count():
             raise PlaygroundError(
-                f"CUDA device {device.index} was requested but only {torch.cuda.device_count()} GPU(s) are present."
+                _("CUDA device {index} was requested but only {count} GPU(s) are present.").format(
+                    index=device.index, count=torch.cuda.device_count()
+                )
             )
         torch.backends.cudnn.benchmark = True
     elif device.type == "mps" and not _mps_available():
-        raise PlaygroundError("Apple MPS was requested but is not available on this machine.")
+        raise PlaygroundError(_("Apple MPS was requested but is not available on this machine."))
     elif device.type not in ("cpu", "cuda", "mps"):
-        raise PlaygroundError(f"'{name}' is not supported; use cpu, cuda, mps or auto.")
+        raise PlaygroundError(_("'{name}' is not supported; use cpu, cuda, mps or auto.").format(name=name))
     return device
 
 

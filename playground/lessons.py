@@ -1,11 +1,32 @@
-"""The app's pages, once: the navigation, Home's cards, the page tests and the render benchmark read this list.
+"""The app's pages, once: the navigation, Home's course outline, the page tests and the render benchmark
+read this list. Adding a page is its script, ``pages/<slug>.py``, and one entry here.
 
-Adding a page is its script, ``pages/<slug>.py``, and one entry here.
+Texts are English message ids (marked with ``N_``); the pages translate them when they show them.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
+
+from playground.i18n import N_
+
+COURSE_TITLE = N_("Python Deep Learning: from Neural Networks to Recurrent Neural Networks")
+
+
+@dataclass(frozen=True)
+class Section:
+    """A section of the course, and the pages that go with it."""
+
+    number: str
+    title: str
+
+
+COURSE = (
+    Section("1.1", N_("Forward and backward propagation")),
+    Section("2.1", N_("Implementing image classification")),
+    Section("2.2", N_("Common architectures (LeNet, VGG, ResNet)")),
+    Section("3.1", N_("Time-series forecasting and NLP applications")),
+)
 
 
 @dataclass(frozen=True)
@@ -15,6 +36,7 @@ class Lesson:
     icon: str  # a Material icon, as Streamlit names it
     teaches: str  # Home's card: what the page teaches, in a sentence
     tabs: tuple[str, ...] = ()  # the page's steps, in order
+    section: str = ""  # the course section it belongs to (COURSE)
     heading: str = ""  # the page's own title, when it differs from ``title``
 
     @property
@@ -25,45 +47,58 @@ class Lesson:
     def page_title(self) -> str:
         return self.heading or self.title
 
+    @property
+    def section_title(self) -> str:
+        return next((s.title for s in COURSE if s.number == self.section), "")
 
-HOME = Lesson("home", "Home", ":material/home:", "", heading="Deep Learning Playground")
+
+HOME = Lesson("home", N_("Home"), ":material/home:", "", heading=N_("Deep Learning Playground"))
 LESSONS = (
     Lesson(
         "backprop",
-        "Backpropagation",
+        N_("Backpropagation"),
         ":material/replay:",
-        "How a neuron computes its output and how the chain rule turns the error into a gradient "
-        "for every weight — checked three ways — then a network learning 2-D data live.",
-        ("① One neuron", "② A network on 2-D data", "③ The computation graph"),
+        N_(
+            "How a neuron computes its output and how the chain rule turns the error into a gradient "
+            "for every weight — checked three ways — then a network learning 2-D data live."
+        ),
+        (N_("① One neuron"), N_("② A network on 2-D data"), N_("③ The computation graph")),
+        section="1.1",
     ),
     Lesson(
         "cnn",
-        "CNN image classifier",
+        N_("CNN image classifier"),
         ":material/image:",
-        "Train a convolutional network on MNIST or Fashion-MNIST and classify images you upload.",
-        ("① Data", "② Model and training", "③ Results", "④ Classify your picture"),
+        N_("Train a convolutional network on MNIST or Fashion-MNIST and classify images you upload."),
+        (N_("① Data"), N_("② Model and training"), N_("③ Results"), N_("④ Classify your picture")),
+        section="2.1",
     ),
     Lesson(
         "architectures",
-        "Classic architectures",
+        N_("Classic architectures"),
         ":material/account_balance:",
-        "LeNet, VGG and ResNet: inspect and train them side by side, see why skip connections matter, "
-        "and classify photos with a pretrained ResNet-50.",
-        ("① Inspect", "② Train side by side", "③ Why residual connections", "④ Pretrained ResNet-50"),
+        N_(
+            "LeNet, VGG and ResNet: inspect and train them side by side, see why skip connections matter, "
+            "and classify photos with a pretrained ResNet-50."
+        ),
+        (N_("① Inspect"), N_("② Train side by side"), N_("③ Why residual connections"), N_("④ Pretrained ResNet-50")),
+        section="2.2",
     ),
     Lesson(
         "forecast",
-        "Time-series forecasting",
+        N_("Time-series forecasting"),
         ":material/show_chart:",
-        "LSTM and GRU forecasts of stock prices and other series, judged against honest baselines.",
-        ("① Data", "② Windows", "③ Model and training", "④ Forecast and verdict", "⑤ Backtest"),
+        N_("LSTM and GRU forecasts of stock prices and other series, judged against honest baselines."),
+        (N_("① Data"), N_("② Windows"), N_("③ Model and training"), N_("④ Forecast and verdict"), N_("⑤ Backtest")),
+        section="3.1",
     ),
     Lesson(
         "sentiment",
-        "Sentiment analysis",
+        N_("Sentiment analysis"),
         ":material/chat:",
-        "Recurrent networks reading English and Chinese reviews, from tokens to explained predictions.",
-        ("① Text to numbers", "② Model and training", "③ Results", "④ Try a sentence"),
+        N_("Recurrent networks reading English and Chinese reviews, from tokens to explained predictions."),
+        (N_("① Text to numbers"), N_("② Model and training"), N_("③ Results"), N_("④ Try a sentence")),
+        section="3.1",
     ),
 )
 PAGES = (HOME, *LESSONS)

@@ -17,6 +17,7 @@ from collections.abc import Mapping
 from typing import TypeVar
 
 from playground.errors import PlaygroundError
+from playground.i18n import _
 
 C = TypeVar("C")
 
@@ -45,15 +46,20 @@ def _allowed(value, metadata) -> str | None:
     """None when ``value`` is allowed; else what is, in a few words."""
     if "choices" in metadata:
         choices = metadata["choices"]
-        return None if value in choices else "one of " + ", ".join(_encode(c) for c in choices)
+        return (
+            None if value in choices else _("one of {options}").format(options=", ".join(_encode(c) for c in choices))
+        )
     if "range" in metadata:
         low, high = metadata["range"]
         items = value if isinstance(value, tuple) else (value,)
         most = metadata.get("max_items", len(items))
         if len(items) <= most and all(low <= v <= high for v in items):
             return None
-        each = f"at most {most} values, each " if "max_items" in metadata else ""
-        return f"{each}{_encode(low)} to {_encode(high)}"
+        if "max_items" in metadata:
+            return _("at most {most} values, each {low} to {high}").format(
+                most=most, low=_encode(low), high=_encode(high)
+            )
+        return _("{low} to {high}").format(low=_encode(low), high=_encode(high))
     return None
 
 
@@ -111,7 +117,7 @@ def from_query(cls: type[C], params: Mapping[str, str], prefix: str) -> tuple[C,
         try:
             value = _decode(str(params[key]), default)
         except (ValueError, TypeError):
-            ignored.append(f"{f.name}={params[key]} (not readable)")
+            ignored.append(f"{f.name}={params[key]} ({_('not readable')})")
             continue
         allowed = _allowed(value, f.metadata)
         if allowed is None:
@@ -147,7 +153,11 @@ def from_saved(cls: type[C], saved: dict) -> C:
         value = tuple(value) if isinstance(default, tuple) and isinstance(value, list) else value
         choices = limits(cls, f.name).get("choices", ()) if isinstance(default, str) else ()
         if not _same_kind(value, default) or (choices and value not in choices):
-            raise PlaygroundError(f"This model file's '{f.name}' setting is not readable, so the model cannot be used.")
+            raise PlaygroundError(
+                _("This model file's '{name}' setting is not readable, so the model cannot be used.").format(
+                    name=f.name
+                )
+            )
         values[f.name] = float(value) if isinstance(default, float) else value
     return cls(**values)
 

@@ -16,7 +16,8 @@ from PIL import Image
 from playground.lessons import HOME, lesson
 from playground.training import TensorData
 
-APP = str(Path(__file__).resolve().parent.parent / "app.py")
+REPO = Path(__file__).resolve().parent.parent
+APP = str(REPO / "app.py")
 
 
 def open_page(slug: str, query: dict | None = None, timeout: float = 120):

@@ -185,3 +185,32 @@ def test_architectures_compares_two_small_networks_for_one_epoch(server, page):
     expect(panel.get_by_text(re.compile("Peak memory"))).to_be_visible()
     assert_no_error(page, "after training side by side")
     page.screenshot(path=str(ARTIFACTS / "architectures-compare.png"), full_page=True)
+
+
+def test_a_chinese_browser_reads_chinese_switches_to_english_and_shares_the_language(server, browser):
+    context = browser.new_context(locale="zh-CN", viewport={"width": 1400, "height": 1000})
+    page = context.new_page()
+    page.goto(server.url)
+    wait_ready(page)
+    page.get_by_role("heading", name="深度学习实验场").wait_for(timeout=30_000)
+    nav = page.locator("[data-testid='stSidebarNav']")
+    expect(nav.get_by_text("反向传播")).to_be_visible()
+    expect(main(page).get_by_text("从这里开始")).to_be_visible()  # the course outline starts at 1.1
+    page.screenshot(path=str(ARTIFACTS / "home-zh.png"), full_page=True)
+    nav.get_by_text("CNN 图像分类器").click()
+    page.get_by_role("heading", name="CNN 图像分类器").wait_for(timeout=60_000)
+    wait_ready(page)
+    assert_no_error(page, "the CNN page in Chinese")
+    page.screenshot(path=str(ARTIFACTS / "cnn-zh.png"), full_page=True)
+    page.get_by_test_id("stSidebar").get_by_text("English", exact=True).click()
+    page.get_by_role("heading", name="CNN image classifier").wait_for(timeout=30_000)
+    expect(nav.get_by_text("Backpropagation")).to_be_visible()
+    expect(page).to_have_url(re.compile(r"lang=en"))
+    link = page.url
+    context.close()
+    shared = browser.new_context(locale="zh-CN")  # a Chinese browser opening an English link reads English
+    other = shared.new_page()
+    other.goto(link)
+    wait_ready(other)
+    other.get_by_role("heading", name="CNN image classifier").wait_for(timeout=30_000)
+    shared.close()

@@ -17,6 +17,7 @@ from playground.backprop.neuron import (
 )
 from playground.errors import PlaygroundError
 from playground.figures.backprop import trajectory_figure
+from playground.i18n import _, ngettext
 
 NEURON = "backprop.{}"  # the widget keys of the neuron's numbers: x0…x2, w0…w2, b, y, act, loss, lr
 
@@ -55,17 +56,17 @@ def neuron_inputs() -> None:
     for i in range(3):
         cols[i].number_input(f"x{i + 1}", key=NEURON.format(f"x{i}"), step=0.1, format="%.4f")
         cols[i].number_input(f"w{i + 1}", key=NEURON.format(f"w{i}"), step=0.1, format="%.4f")
-    cols[3].number_input("bias b", key=NEURON.format("b"), step=0.1, format="%.4f")
-    cols[3].number_input("target y", key=NEURON.format("y"), step=0.1, format="%.4f")
+    cols[3].number_input(_("bias b"), key=NEURON.format("b"), step=0.1, format="%.4f")
+    cols[3].number_input(_("target y"), key=NEURON.format("y"), step=0.1, format="%.4f")
     cols = st.columns(3)
-    cols[0].selectbox("activation f", list(ACTIVATIONS), key=NEURON.format("act"))
-    losses = {"mse": "mean squared error", "bce": "binary cross-entropy"}
-    cols[1].selectbox("loss", list(LOSSES), key=NEURON.format("loss"), format_func=losses.get)
-    cols[2].number_input("learning rate", key=NEURON.format("lr"), min_value=0.0, step=0.01, format="%.4f")
+    cols[0].selectbox(_("activation f"), list(ACTIVATIONS), key=NEURON.format("act"))
+    losses = {"mse": _("mean squared error"), "bce": _("binary cross-entropy")}
+    cols[1].selectbox(_("loss"), list(LOSSES), key=NEURON.format("loss"), format_func=losses.get)
+    cols[2].number_input(_("learning rate"), key=NEURON.format("lr"), min_value=0.0, step=0.01, format="%.4f")
 
 
 def forward_pass(neuron: Neuron, fwd) -> None:
-    st.subheader("Forward pass")
+    st.subheader(_("Forward pass"))
     terms = " + ".join(f"({w:.4g})({x:.4g})" for w, x in zip(neuron.weights, neuron.inputs, strict=True))
     products = " + ".join(f"({p:.4g})" for p in fwd.products)
     b = f"({neuron.bias:.4g})"
@@ -74,13 +75,15 @@ def forward_pass(neuron: Neuron, fwd) -> None:
     st.latex(rf"L = {LOSSES[neuron.loss][2]} = {fwd.loss:.6g}")
     if neuron.loss == "bce" and not 0 < fwd.a < 1:
         st.warning(
-            "Binary cross-entropy needs 0 < a < 1: with this activation a is clipped as Keras does, "
-            "so the gradient is zero here. Use sigmoid with this loss."
+            _(
+                "Binary cross-entropy needs 0 < a < 1: with this activation a is clipped as Keras does, "
+                "so the gradient is zero here. Use sigmoid with this loss."
+            )
         )
 
 
 def backward_pass(neuron: Neuron, bwd) -> None:
-    st.subheader("Backward pass, one chain-rule factor at a time")
+    st.subheader(_("Backward pass, one chain-rule factor at a time"))
     d = lambda top, bottom: rf"\frac{{\partial {top}}}{{\partial {bottom}}}"  # noqa: E731
     st.latex(rf"{d('L', 'a')} = {LOSSES[neuron.loss][3]} = {bwd.dL_da:.6g}")
     st.latex(rf"{d('a', 'z')} = {ACTIVATIONS[neuron.activation][3]} = {bwd.da_dz:.6g}")
@@ -92,21 +95,23 @@ def backward_pass(neuron: Neuron, bwd) -> None:
 
 
 def three_ways(check) -> None:
-    st.subheader("The same gradients, three ways")
+    st.subheader(_("The same gradients, three ways"))
     st.dataframe(
         pd.DataFrame(
             {
-                "by hand (chain rule, NumPy)": check.hand,
+                _("by hand (chain rule, NumPy)"): check.hand,
                 "torch.autograd": check.autograd,
-                "finite differences": check.numerical,
+                _("finite differences"): check.numerical,
             },
             index=[f"∂L/∂w{i + 1}" for i in range(3)] + ["∂L/∂b"],
         ).style.format("{:.10f}"),
         width="content",
     )
     st.caption(
-        f"Largest absolute difference between the three: {check.max_abs_diff:.2e}. Finite differences use "
-        "(L(θ+h) − L(θ−h)) / 2h with h = 10⁻⁶, so they agree to about 10⁻¹⁰."
+        _(
+            "Largest absolute difference between the three: {difference:.2e}. Finite differences use "
+            "(L(θ+h) − L(θ−h)) / 2h with h = 10⁻⁶, so they agree to about 10⁻¹⁰."
+        ).format(difference=check.max_abs_diff)
     )
 
 
@@ -115,45 +120,72 @@ def rounded(values) -> list[float]:
 
 
 def descent(neuron: Neuron, loss: float) -> None:
-    st.subheader("Gradient descent")
+    st.subheader(_("Gradient descent"))
     st.latex(
         r"w_i \leftarrow w_i - \eta\,\frac{\partial L}{\partial w_i}, \qquad b \leftarrow b - \eta\,\frac{\partial L}{\partial b}"
     )
     cols = st.columns([1, 1, 2])
-    cols[0].button("Step", key="backprop.step", on_click=step_neuron, type="primary")
-    cols[1].button("Reset to the course's example", key="backprop.reset_neuron", on_click=set_neuron, args=(Neuron(),))
+    cols[0].button(_("Step"), key="backprop.step", on_click=step_neuron, type="primary")
+    cols[1].button(
+        _("Reset to the course's example"), key="backprop.reset_neuron", on_click=set_neuron, args=(Neuron(),)
+    )
     last = st.session_state.get("backprop.last_step")
     if last is not None and last != neuron:
         st.write(
-            f"Last step: w = {rounded(last.weights)} → **{rounded(neuron.weights)}**, b = {last.bias:.6g} → "
-            f"**{neuron.bias:.6g}**, loss {forward(last).loss:.6g} → **{loss:.6g}**."
+            _(
+                "Last step: w = {weights_before} → **{weights}**, b = {bias_before:.6g} → **{bias:.6g}**, "
+                "loss {loss_before:.6g} → **{loss:.6g}**."
+            ).format(
+                weights_before=rounded(last.weights),
+                weights=rounded(neuron.weights),
+                bias_before=last.bias,
+                bias=neuron.bias,
+                loss_before=forward(last).loss,
+                loss=loss,
+            )
         )
-    steps = cols[2].number_input("Run N steps", min_value=1, max_value=100_000, value=200, key="backprop.nsteps")
-    if st.button(f"Run {steps} steps", key="backprop.run_steps"):
+    steps = cols[2].number_input(_("Run N steps"), min_value=1, max_value=100_000, value=200, key="backprop.nsteps")
+    if st.button(ngettext("Run {n} step", "Run {n} steps", steps).format(n=steps), key="backprop.run_steps"):
         traj = run_steps(neuron, int(steps))
         st.plotly_chart(trajectory_figure(traj.losses, traj.weights, traj.biases), key="backprop.trajectory")
-        st.write(
-            f"After {steps} steps the loss went from {traj.losses[0]:.6g} to {traj.losses[-1]:.6g}; "
-            f"w = {rounded(traj.final.weights)}, b = {traj.final.bias:.6g}."
+        after = ngettext(
+            "After {n} step the loss went from {start:.6g} to {end:.6g}; w = {weights}, b = {bias:.6g}.",
+            "After {n} steps the loss went from {start:.6g} to {end:.6g}; w = {weights}, b = {bias:.6g}.",
+            steps,
         )
-    with st.expander("The update rule in many tutorials: `weights += lr * dot(x, error * σ'(z))`"):
+        st.write(
+            after.format(
+                n=steps,
+                start=traj.losses[0],
+                end=traj.losses[-1],
+                weights=rounded(traj.final.weights),
+                bias=traj.final.bias,
+            )
+        )
+    with st.expander(_("The update rule in many tutorials: `weights += lr * dot(x, error * σ'(z))`")):
         rule = tutorial_rule(neuron)
         st.markdown(
-            "With `error = y − a` this is gradient descent on **½(y − a)²**: its gradient is "
-            "$-(y-a)\\,f'(z)\\,x_i$, so subtracting it adds `lr · x · error · f'(z)`. Mean squared error "
-            "$(y-a)^2$ has twice that gradient, so the same learning rate takes a step twice as large; averaged "
-            "over N samples, the mean divides the step by N again."
+            _(
+                "With `error = y − a` this is gradient descent on **½(y − a)²**: its gradient is "
+                "$-(y-a)\\,f'(z)\\,x_i$, so subtracting it adds `lr · x · error · f'(z)`. Mean squared error "
+                "$(y-a)^2$ has twice that gradient, so the same learning rate takes a step twice as large; "
+                "averaged over N samples, the mean divides the step by N again."
+            )
         )
         st.write(
-            f"From the current neuron: tutorial rule → w = {rounded(rule.tutorial_weights)}; "
-            f"MSE step → w = {rounded(rule.mse_weights)}; ratio of the steps = {rule.ratio:.4f}."
+            _(
+                "From the current neuron: tutorial rule → w = {tutorial}; MSE step → w = {mse}; "
+                "ratio of the steps = {ratio:.4f}."
+            ).format(tutorial=rounded(rule.tutorial_weights), mse=rounded(rule.mse_weights), ratio=rule.ratio)
         )
 
 
 def neuron_tab() -> Neuron | None:
     st.markdown(
-        "A neuron multiplies each input by a weight, adds a bias, and passes the sum through an activation: "
-        "$a = f(z)$ with $z = \\sum_i w_i x_i + b$. The loss says how far $a$ is from the target $y$."
+        _(
+            "A neuron multiplies each input by a weight, adds a bias, and passes the sum through an activation: "
+            "$a = f(z)$ with $z = \\sum_i w_i x_i + b$. The loss says how far $a$ is from the target $y$."
+        )
     )
     neuron_inputs()
     try:

@@ -9,9 +9,10 @@ from pages.runs import run_button
 from playground.data.decode import EXTENSIONS, decode_image, read_class_zip
 from playground.errors import PlaygroundError
 from playground.figures.architectures import top_classes_figure
+from playground.i18n import N_, _, ngettext
 from playground.vision import pretrained
 
-SOURCES = {"download": "torchvision (download once)", "file": "a weights file (.pth)"}
+SOURCES = {"download": N_("torchvision (download once)"), "file": N_("a weights file (.pth)")}
 
 
 def _load(how) -> None:
@@ -26,10 +27,10 @@ def _load(how) -> None:
 
 def backbone():
     """(model, where its weights came from), or None until loaded."""
-    source = radio("weights", SOURCES, "arch.weights_source")
+    source = radio(_("weights"), {k: _(v) for k, v in SOURCES.items()}, "arch.weights_source")
     if source == "file":
         upload = st.file_uploader(
-            "ResNet-50 weights (.pth / .pt, a state_dict)",
+            _("ResNet-50 weights (.pth / .pt, a state_dict)"),
             type=["pth", "pt"],
             key="arch.weights",
             max_upload_size=WEIGHTS_UPLOAD_MB,
@@ -40,8 +41,8 @@ def backbone():
         if st.session_state.get("arch.weights_digest") != digest:  # each file is read once
             _load(lambda: pretrained.load_resnet50(upload.getvalue()))
             st.session_state["arch.weights_digest"] = digest
-    elif st.button("Load ResNet-50", icon=":material/download:", key="arch.load_pretrained"):
-        with st.spinner("Loading the ImageNet weights…"):
+    elif st.button(_("Load ResNet-50"), icon=":material/download:", key="arch.load_pretrained"):
+        with st.spinner(_("Loading the ImageNet weights…")):
             _load(pretrained.load_resnet50)
     if st.session_state.get("arch.weights_error"):
         (st.error if source == "file" else st.warning)(st.session_state["arch.weights_error"])
@@ -49,7 +50,9 @@ def backbone():
 
 
 def classify_photo(model) -> None:
-    photo = st.file_uploader("a photo to classify", type=list(EXTENSIONS), key="arch.photo", max_upload_size=UPLOAD_MB)
+    photo = st.file_uploader(
+        _("a photo to classify"), type=list(EXTENSIONS), key="arch.photo", max_upload_size=UPLOAD_MB
+    )
     if photo is None:
         return
     try:
@@ -65,17 +68,19 @@ def classify_photo(model) -> None:
 
 
 def _accuracy(value: float | None) -> str:
-    return "not trained" if value is None else f"{value:.1%}"
+    return _("not trained") if value is None else f"{value:.1%}"
 
 
 def transfer(model) -> None:
     st.markdown(
-        "**Transfer learning**: the frozen network up to its global average pool (`include_top=False`) turns each "
-        "image into 2048 numbers; a new Dense layer learns your classes from them. Beside it, the course CNN "
-        "trains from scratch on the same images and split."
+        _(
+            "**Transfer learning**: the frozen network up to its global average pool (`include_top=False`) turns "
+            "each image into 2048 numbers; a new Dense layer learns your classes from them. Beside it, the course "
+            "CNN trains from scratch on the same images and split."
+        )
     )
     archive = st.file_uploader(
-        "your classes as a zip (one folder per class)", type=["zip"], key="arch.zip", max_upload_size=UPLOAD_MB
+        _("your classes as a zip (one folder per class)"), type=["zip"], key="arch.zip", max_upload_size=UPLOAD_MB
     )
     if archive is None:
         return
@@ -85,33 +90,49 @@ def transfer(model) -> None:
     except PlaygroundError as exc:
         st.error(str(exc))
         return
-    st.caption(", ".join(f"{c}: {len(v)} images" for c, v in classes.images.items()))
+    st.caption(
+        ", ".join(
+            ngettext("{name}: {n} image", "{name}: {n} images", len(v)).format(name=c, n=len(v))
+            for c, v in classes.images.items()
+        )
+    )
 
     def make():
         return lambda ctx: pretrained.transfer(model, classes, 0, 30, [ctx], ctx.stop, ctx.set_stage), None
 
-    job = run_button("arch.tr_job", "Train both", make, name="transfer learning")
+    job = run_button("arch.tr_job", _("Train both"), make, name=N_("transfer learning"))
     if job is None or job.result is None:
         return
     r = job.result
     c = st.columns(3)
-    c[0].metric("ResNet-50 features + new head", _accuracy(r.transfer_accuracy))
-    c[0].caption(f"{r.transfer_seconds:.0f} s, most of it the frozen network's forward passes")
-    c[1].metric("course CNN from scratch", _accuracy(r.scratch_accuracy))
-    c[1].caption(f"{r.scratch_seconds:.0f} s of training")
-    c[2].metric("always the largest class", f"{r.majority_accuracy:.1%}")
-    st.caption(f"{r.n_train} training and {r.n_test} test images of {len(r.classes)} classes.")
+    c[0].metric(_("ResNet-50 features + new head"), _accuracy(r.transfer_accuracy))
+    c[0].caption(
+        _("{seconds:.0f} s, most of it the frozen network's forward passes").format(seconds=r.transfer_seconds)
+    )
+    c[1].metric(_("course CNN from scratch"), _accuracy(r.scratch_accuracy))
+    c[1].caption(_("{seconds:.0f} s of training").format(seconds=r.scratch_seconds))
+    c[2].metric(_("always the largest class"), f"{r.majority_accuracy:.1%}")
+    st.caption(
+        ngettext(
+            "{train} training and {test} test images of {n} class.",
+            "{train} training and {test} test images of {n} classes.",
+            len(r.classes),
+        ).format(train=r.n_train, test=r.n_test, n=len(r.classes))
+    )
 
 
 def pretrained_tab() -> None:
     st.markdown(
-        "The course loads `ResNet50(weights='imagenet', include_top=False)`. Here: torchvision's ImageNet weights "
-        "(IMAGENET1K_V2, 80.9% top-1), downloaded once into the torch cache, or a ResNet-50 weights file of your own."
+        _(
+            "The course loads `ResNet50(weights='imagenet', include_top=False)`. Here: torchvision's ImageNet "
+            "weights (IMAGENET1K_V2, 80.9% top-1), downloaded once into the torch cache, or a ResNet-50 weights "
+            "file of your own."
+        )
     )
     loaded = backbone()
     if loaded is None:
         return
     model, where = loaded
-    st.success(f"ResNet-50 ready: {where}.")
+    st.success(_("ResNet-50 ready: {source}.").format(source=_(where)))
     classify_photo(model)
     transfer(model)

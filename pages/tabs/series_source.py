@@ -7,50 +7,74 @@ import streamlit as st
 from pages.common import UPLOAD_MB, radio
 from playground.errors import PlaygroundError
 from playground.figures.series import series_figure
+from playground.i18n import N_, _, date, language, ngettext, number
 from playground.series import data as series_data
 from playground.series import yahoo
 
+# What a person reads, marked here and translated with _ where shown (this module is imported once).
 KINDS = {
-    "yahoo": "Ticker (Yahoo Finance)",
-    "dataset": "Bundled series",
-    "csv": "Your CSV",
-    "synthetic": "Synthetic sine",
+    "yahoo": N_("Ticker (Yahoo Finance)"),
+    "dataset": N_("Bundled series"),
+    "csv": N_("Your CSV"),
+    "synthetic": N_("Synthetic sine"),
 }
 FALLBACK = "msft"
-BAR_LENGTHS = {"1d": "daily", "1wk": "weekly", "1mo": "monthly"}
-FILLS = {"refuse": "refuse", "ffill": "forward fill", "interpolate": "interpolate"}
+BAR_LENGTHS = {"1d": N_("daily"), "1wk": N_("weekly"), "1mo": N_("monthly")}
+FILLS = {"refuse": N_("refuse"), "ffill": N_("forward fill"), "interpolate": N_("interpolate")}
+FREQUENCIES = {  # Series.frequency -> the word in "500 daily points"
+    "daily": N_("daily"),
+    "business-daily": N_("business-daily"),
+    "weekly": N_("weekly"),
+    "monthly": N_("monthly"),
+    "yearly": N_("yearly"),
+    "irregular": N_("irregular"),
+}
 Chosen = tuple[series_data.Series | None, str, str]  # the series, its source ("dataset:NAME"...) and column
 
 
+def translated(labels: dict[str, str]) -> dict[str, str]:
+    """``labels`` (value: what it says) in this run's language, for a widget's ``format_func``."""
+    return {value: _(label) for value, label in labels.items()}
+
+
 @st.cache_resource(show_spinner=False)
-def bundled(name: str, column: str | None) -> series_data.Series:
+def bundled(name: str, column: str | None, lang: str) -> series_data.Series:
+    """One shared copy per language: the series' source line and notes are in the language it was loaded in."""
     return series_data.load_bundled(name, column)
 
 
 def fetch_ticker(request: tuple, retry: bool = False) -> tuple[series_data.Series | None, str | None]:
-    """Each ticker request is fetched once per session (and cached on disk by playground.series.yahoo);
-    a failed one is tried again when the user presses Fetch."""
+    """Each ticker request is fetched once per session and language (and cached on disk by
+    playground.series.yahoo); a failed one is tried again when the user presses Fetch."""
     memo = st.session_state.setdefault("fc.fetched", {})
-    if retry and memo.get(request, (None, None))[0] is None:
-        memo.pop(request, None)
-    if request not in memo:
+    key = (*request, language())  # the series' source line, notes and errors are in the language
+    if retry and memo.get(key, (None, None))[0] is None:
+        memo.pop(key, None)
+    if key not in memo:
         ticker, period, interval, column = request
         try:
-            with st.spinner(f"Fetching {ticker} from Yahoo Finance…"):
-                memo[request] = (yahoo.load_ticker(ticker, period, interval=interval, column=column), None)
+            with st.spinner(_("Fetching {ticker} from Yahoo Finance…").format(ticker=ticker)):
+                memo[key] = (yahoo.load_ticker(ticker, period, interval=interval, column=column), None)
         except PlaygroundError as exc:
-            memo[request] = (None, str(exc))
-    return memo[request]
+            memo[key] = (None, str(exc))
+    return memo[key]
 
 
 def ticker(name: str) -> Chosen:
     with st.form("fc.ticker_form", border=False):
         cols = st.columns([2, 1, 1, 1, 1])
-        typed = cols[0].text_input("ticker", name or "AAPL", max_chars=30, key="fc.ticker")
-        period = cols[1].selectbox("period", yahoo.PERIODS, index=yahoo.PERIODS.index("5y"))
-        interval = cols[2].selectbox("interval", yahoo.INTERVALS, format_func=BAR_LENGTHS.get)
-        price = cols[3].selectbox("column", yahoo.COLUMNS)
-        fetch = cols[4].form_submit_button("Fetch prices", icon=":material/download:", type="primary", key="fc.fetch")
+        typed = cols[0].text_input(_("ticker"), name or "AAPL", max_chars=30, key="fc.ticker")
+        period = cols[1].selectbox(
+            _("period"),
+            yahoo.PERIODS,
+            index=yahoo.PERIODS.index("5y"),
+            help=_("How far back the prices go: 1mo is one month, 5y five years, ytd this year so far, max all."),
+        )
+        interval = cols[2].selectbox(_("interval"), yahoo.INTERVALS, format_func=translated(BAR_LENGTHS).get)
+        price = cols[3].selectbox(_("column"), yahoo.COLUMNS)
+        fetch = cols[4].form_submit_button(
+            _("Fetch prices"), icon=":material/download:", type="primary", key="fc.fetch"
+        )
     try:
         request = (yahoo.normalise_ticker(typed), period, interval, price)
     except PlaygroundError as exc:
@@ -58,8 +82,12 @@ def ticker(name: str) -> Chosen:
     else:
         series, problem = fetch_ticker(request, retry=fetch)
     if series is None:
-        st.warning(f"{problem} The page uses the bundled {FALLBACK.upper()} monthly prices instead.")
-        return bundled(FALLBACK, None), f"dataset:{FALLBACK}", ""
+        st.warning(
+            _("{problem} The page uses the bundled {ticker} monthly prices instead.").format(
+                problem=problem, ticker=FALLBACK.upper()
+            )
+        )
+        return bundled(FALLBACK, None, language()), f"dataset:{FALLBACK}", ""
     return series, f"yahoo:{request[0]}", price if price != "Close" else ""
 
 
@@ -67,24 +95,24 @@ def bundled_series(name: str) -> Chosen:
     names = [n for n in series_data.BUNDLED if n != "sine"]
     cols = st.columns([2, 1])
     name = cols[0].selectbox(
-        "series",
+        _("series"),
         names,
         index=names.index(name) if name in names else 0,
-        format_func=series_data.BUNDLED.get,
+        format_func=translated(series_data.BUNDLED).get,
         key="fc.dataset",
     )
     column = ""
     if name == "seattle-weather":
-        column = cols[1].selectbox("column", series_data.WEATHER_COLUMNS, key="fc.weather_column")
-    return bundled(name, column or None), f"dataset:{name}", column
+        column = cols[1].selectbox(_("column"), series_data.WEATHER_COLUMNS, key="fc.weather_column")
+    return bundled(name, column or None, language()), f"dataset:{name}", column
 
 
 def csv_series() -> Chosen:
     upload = st.file_uploader(
-        "CSV with a date column and a numeric column", type=["csv", "txt"], key="fc.csv", max_upload_size=UPLOAD_MB
+        _("CSV with a date column and a numeric column"), type=["csv", "txt"], key="fc.csv", max_upload_size=UPLOAD_MB
     )
     if upload is None:
-        st.info("Upload a UTF-8 CSV such as `date,value` with one row per date; at least a few dozen rows.")
+        st.info(_("Upload a UTF-8 CSV such as `date,value` with one row per date; at least a few dozen rows."))
         return None, "", ""
     try:
         table = series_data.read_table(upload.getvalue())
@@ -92,12 +120,14 @@ def csv_series() -> Chosen:
         cols = st.columns(3)
         names = list(table.columns)
         date_col = cols[0].selectbox(
-            "date column", names, index=names.index(dates[0]) if dates else 0, key="fc.date_col"
+            _("date column"), names, index=names.index(dates[0]) if dates else 0, key="fc.date_col"
         )
         values = [c for c in names if c != date_col]
         first = next((c for c in numeric if c != date_col), values[0])
-        value_col = cols[1].selectbox("value column", values, index=values.index(first), key="fc.value_col")
-        fill = cols[2].selectbox("missing values", series_data.FILL_METHODS, format_func=FILLS.get, key="fc.fill")
+        value_col = cols[1].selectbox(_("value column"), values, index=values.index(first), key="fc.value_col")
+        fill = cols[2].selectbox(
+            _("missing values"), series_data.FILL_METHODS, format_func=translated(FILLS).get, key="fc.fill"
+        )
         name = upload.name.rsplit(".", 1)[0][:40]
         return series_data.series_from_table(table, date_col, value_col, fill, name=name), "csv", ""
     except PlaygroundError as exc:
@@ -107,25 +137,34 @@ def csv_series() -> Chosen:
 
 def synthetic() -> Chosen:
     cols = st.columns(5)
-    n = cols[0].number_input("points", 50, 5000, 500, step=50, key="fc.syn_n")
-    period = cols[1].number_input("period", 2, 500, 50, key="fc.syn_period")
-    trend = cols[2].number_input("trend per step", -1.0, 1.0, 0.002, step=0.001, format="%.3f", key="fc.syn_trend")
-    noise = cols[3].number_input("noise σ", 0.0, 5.0, 0.1, step=0.05, key="fc.syn_noise")
-    seed = cols[4].number_input("seed", 0, 2**31 - 1, 0, key="fc.syn_seed")
+    n = cols[0].number_input(_("points"), 50, 5000, 500, step=50, key="fc.syn_n")
+    period = cols[1].number_input(_("period"), 2, 500, 50, key="fc.syn_period")
+    trend = cols[2].number_input(_("trend per step"), -1.0, 1.0, 0.002, step=0.001, format="%.3f", key="fc.syn_trend")
+    noise = cols[3].number_input(_("noise σ"), 0.0, 5.0, 0.1, step=0.05, key="fc.syn_noise")
+    seed = cols[4].number_input(_("seed"), 0, 2**31 - 1, 0, key="fc.syn_seed")
     return series_data.synthetic(int(n), int(period), 1.0, float(trend), float(noise), int(seed)), "dataset:sine", ""
 
 
 def data_tab(source: str) -> Chosen:
     """The series the user picks, opening at the link's ``source`` (``yahoo:TICKER``, ``dataset:NAME``…)."""
-    kind, _, name = source.partition(":")
-    kind = radio("source", KINDS, "fc.kind", kind)
+    kind, _colon, name = source.partition(":")
+    kind = radio(_("source"), translated(KINDS), "fc.kind", kind)
     choose = {"yahoo": lambda: ticker(name if source.startswith("yahoo:") else ""), "csv": csv_series}
     choose |= {"dataset": lambda: bundled_series(name), "synthetic": synthetic}
     series, source, column = choose[kind]()
     if series is not None:
         st.caption(
-            f"**{series.source}** · {len(series):,} {series.frequency} points, "
-            f"{series.dates[0].date()} to {series.dates[-1].date()}"
+            ngettext(
+                "**{source}** · {count} {frequency} point, {start} to {end}",
+                "**{source}** · {count} {frequency} points, {start} to {end}",
+                len(series),
+            ).format(
+                source=series.source,
+                count=number(len(series)),
+                frequency=_(FREQUENCIES[series.frequency]),
+                start=date(series.dates[0]),
+                end=date(series.dates[-1]),
+            )
         )
         for note in series.notes:
             st.caption(note)

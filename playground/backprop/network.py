@@ -13,6 +13,7 @@ from torch import nn
 
 from playground.data.toy2d import DATASETS, Toy2D, make_toy2d
 from playground.errors import PlaygroundError
+from playground.i18n import _
 from playground.models import create_model
 from playground.models.mlp import ACTIVATIONS
 from playground.models.registry import architecture_of
@@ -60,7 +61,7 @@ class NetworkConfig:
 def build(config: NetworkConfig) -> tuple[nn.Module, Toy2D]:
     """The seeded data set and a freshly initialised network for it."""
     if len(config.hidden) > 8 or any(h > 256 for h in config.hidden):
-        raise PlaygroundError("Use at most 8 hidden layers of at most 256 neurons.")
+        raise PlaygroundError(_("Use at most 8 hidden layers of at most 256 neurons."))
     data = make_toy2d(config.dataset, config.n_points, config.noise, config.test_ratio, config.features, config.seed)
     seed_everything(config.seed)
     return create_model("mlp", **_model_kwargs(config)), data
@@ -179,7 +180,7 @@ def config_from_meta(meta: dict, model: nn.Module | None = None) -> NetworkConfi
     """
     saved = meta.get("config") if isinstance(meta, dict) else None
     if not isinstance(saved, dict) or not set(MODEL_SETTINGS) <= set(saved):
-        raise PlaygroundError("This model file does not say which data and settings it was trained with.")
+        raise PlaygroundError(_("This model file does not say which data and settings it was trained with."))
     config = from_saved(NetworkConfig, saved)
     if model is not None:
         try:
@@ -188,5 +189,5 @@ def config_from_meta(meta: dict, model: nn.Module | None = None) -> NetworkConfi
         except PlaygroundError:
             matches = False
         if not matches:
-            raise PlaygroundError("This model file's settings do not match its network.")
+            raise PlaygroundError(_("This model file's settings do not match its network."))
     return config

@@ -15,6 +15,7 @@ import numpy as np
 import torch
 
 from playground.errors import PlaygroundError
+from playground.i18n import _
 
 EPS = 1e-7  # Keras' epsilon for binary cross-entropy
 
@@ -76,16 +77,22 @@ class Neuron:
 
     def __post_init__(self):
         if len(self.inputs) != len(self.weights) or not self.inputs:
-            raise PlaygroundError("Give one weight for every input (at least one input).")
+            raise PlaygroundError(_("Give one weight for every input (at least one input)."))
         if self.activation not in ACTIVATIONS:
-            raise PlaygroundError(f"Unknown activation '{self.activation}'; choose one of {', '.join(ACTIVATIONS)}.")
+            raise PlaygroundError(
+                _("Unknown activation '{activation}'; choose one of {choices}.").format(
+                    activation=self.activation, choices=", ".join(ACTIVATIONS)
+                )
+            )
         if self.loss not in LOSSES:
-            raise PlaygroundError(f"Unknown loss '{self.loss}'; choose one of {', '.join(LOSSES)}.")
+            raise PlaygroundError(
+                _("Unknown loss '{name}'; choose one of {options}.").format(name=self.loss, options=", ".join(LOSSES))
+            )
         values = (*self.inputs, *self.weights, self.bias, self.target, self.lr)
         if not all(np.isfinite(v) for v in values):
-            raise PlaygroundError("Every number must be finite.")
+            raise PlaygroundError(_("Every number must be finite."))
         if self.loss == "bce" and not 0 <= self.target <= 1:
-            raise PlaygroundError("Binary cross-entropy needs a target between 0 and 1.")
+            raise PlaygroundError(_("Binary cross-entropy needs a target between 0 and 1."))
 
 
 @dataclass(frozen=True)
@@ -197,9 +204,9 @@ class Trajectory:
 def run_steps(n: Neuron, steps: int) -> Trajectory:
     """Apply ``steps`` updates, recording the loss and parameters before each and at the end."""
     if not 0 <= steps <= 100_000:
-        raise PlaygroundError("The number of steps must be between 0 and 100,000.")
+        raise PlaygroundError(_("The number of steps must be between 0 and 100,000."))
     losses, weights, biases = [], [], []
-    for _ in range(steps + 1):
+    for _step in range(steps + 1):
         losses.append(forward(n).loss)
         weights.append(n.weights)
         biases.append(n.bias)

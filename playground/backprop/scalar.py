@@ -10,6 +10,7 @@ import math
 from dataclasses import dataclass
 
 from playground.errors import PlaygroundError
+from playground.i18n import _
 
 
 class Value:
@@ -165,7 +166,7 @@ def neuron_expression(inputs, weights, bias, target, activation="sigmoid", loss=
         out = (y - a) ** 2
     else:
         if not 0 < a.data < 1:
-            raise PlaygroundError("Binary cross-entropy needs an output between 0 and 1; use sigmoid.")
+            raise PlaygroundError(_("Binary cross-entropy needs an output between 0 and 1; use sigmoid."))
         out = -(y * a.log() + (1 - y) * (1 - a).log())
     out.label = "L"
     return out

@@ -8,16 +8,21 @@ import math
 import sys
 
 from playground.errors import PlaygroundError
+from playground.i18n import N_, _
 from playground.share import limits
 from playground.training import Callback, EpochStats, History
+
+METRICS = {"accuracy": N_("accuracy"), "mae": N_("MAE")}  # what the engine measures, as people call it
 
 
 def add_training_args(parser: argparse.ArgumentParser, epochs: int) -> None:
     """--seed, --epochs, --device, --save and --json, for every subcommand that trains."""
-    parser.add_argument("--epochs", type=int, default=epochs, help=f"training epochs (default {epochs})")
-    parser.add_argument("--seed", type=int, default=0, help="random seed (default 0)")
-    parser.add_argument("--device", default=None, help="cpu, cuda, cuda:N, mps or auto (default: best present)")
-    parser.add_argument("--save", metavar="PATH", default=None, help="write the trained model to PATH")
+    parser.add_argument(
+        "--epochs", type=int, default=epochs, help=_("training epochs (default {epochs})").format(epochs=epochs)
+    )
+    parser.add_argument("--seed", type=int, default=0, help=_("random seed (default 0)"))
+    parser.add_argument("--device", default=None, help=_("cpu, cuda, cuda:N, mps or auto (default: best present)"))
+    parser.add_argument("--save", metavar="PATH", default=None, help=_("write the trained model to PATH"))
     add_json_arg(parser)
 
 
@@ -27,14 +32,16 @@ def option_list(config_class: type, field: str) -> list:
 
 
 def add_json_arg(parser: argparse.ArgumentParser) -> None:
-    parser.add_argument("--json", action="store_true", help="print exactly one JSON object on stdout")
+    parser.add_argument("--json", action="store_true", help=_("print exactly one JSON object on stdout"))
 
 
 def int_list(text: str) -> tuple[int, ...]:
     try:
         values = tuple(int(part) for part in text.split(",") if part.strip())
     except ValueError:
-        raise argparse.ArgumentTypeError(f"'{text}' is not a comma-separated list of integers") from None
+        raise argparse.ArgumentTypeError(
+            _("'{text}' is not a comma-separated list of integers").format(text=text)
+        ) from None
     return values
 
 
@@ -42,9 +49,11 @@ def float_list(text: str) -> tuple[float, ...]:
     try:
         values = tuple(float(part) for part in text.split(",") if part.strip())
     except ValueError:
-        raise argparse.ArgumentTypeError(f"'{text}' is not a comma-separated list of numbers") from None
+        raise argparse.ArgumentTypeError(
+            _("'{text}' is not a comma-separated list of numbers").format(text=text)
+        ) from None
     if not all(math.isfinite(v) for v in values):
-        raise argparse.ArgumentTypeError(f"'{text}' holds a number that is not finite")
+        raise argparse.ArgumentTypeError(_("'{text}' holds a number that is not finite").format(text=text))
     return values
 
 
@@ -69,16 +78,15 @@ class ProgressPrinter(Callback):
     """One line per epoch on stderr, so stdout stays clean for --json."""
 
     def on_epoch_end(self, model, stats: EpochStats, history: History) -> None:
-        val = (
-            ""
-            if stats.val_loss is None
-            else f"  val loss {stats.val_loss:.4f}  val {history.metric} {stats.val_metric:.4f}"
+        metric = METRICS.get(history.metric, history.metric)
+        line = _("epoch {epoch:>4}  loss {loss:.4f}  {metric} {value:.4f}").format(
+            epoch=stats.epoch, loss=stats.train_loss, metric=_(metric), value=stats.train_metric
         )
-        print(
-            f"epoch {stats.epoch:>4}  loss {stats.train_loss:.4f}  {history.metric} {stats.train_metric:.4f}"
-            f"{val}  {stats.samples_per_s:,.0f} samples/s",
-            file=sys.stderr,
-        )
+        if stats.val_loss is not None:
+            line += "  " + _("val loss {loss:.4f}  val {metric} {value:.4f}").format(
+                loss=stats.val_loss, metric=_(metric), value=stats.val_metric
+            )
+        print(line + "  " + _("{speed:,.0f} samples/s").format(speed=stats.samples_per_s), file=sys.stderr)
 
 
 def run_safely(func, args) -> int:
@@ -86,12 +94,13 @@ def run_safely(func, args) -> int:
     try:
         func(args)
     except PlaygroundError as exc:
-        print(f"error: {exc}", file=sys.stderr)
+        print(_("error: {message}").format(message=exc), file=sys.stderr)
         return 1
     except KeyboardInterrupt:
-        print("error: interrupted.", file=sys.stderr)
+        print(_("error: interrupted."), file=sys.stderr)
         return 130
     except Exception as exc:  # a bug, but never a traceback for the user
-        print(f"error: unexpected failure ({type(exc).__name__}: {exc}).", file=sys.stderr)
+        failure = f"{type(exc).__name__}: {exc}"
+        print(_("error: unexpected failure ({failure}).").format(failure=failure), file=sys.stderr)
         return 1
     return 0

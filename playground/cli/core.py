@@ -10,26 +10,27 @@ import torch
 from playground.cli.common import add_json_arg, emit, int_list
 from playground.device import device_info, library_versions, pick_device
 from playground.errors import PlaygroundError
+from playground.i18n import _
 from playground.models import get_spec, list_models, summarize
 from playground.models.registry import TASKS, create_for_input
 from playground.vision.architectures import stages
 
 
 def add_parsers(subparsers) -> None:
-    p = subparsers.add_parser("info", help="the compute device and library versions")
-    p.add_argument("--device", default=None, help="describe this device instead of the default")
+    p = subparsers.add_parser("info", help=_("the compute device and library versions"))
+    p.add_argument("--device", default=None, help=_("describe this device instead of the default"))
     add_json_arg(p)
     p.set_defaults(func=info)
 
-    p = subparsers.add_parser("models", help="the registered architectures")
-    p.add_argument("--task", choices=TASKS, default=None, help="only models for this task")
+    p = subparsers.add_parser("models", help=_("the registered architectures"))
+    p.add_argument("--task", choices=TASKS, default=None, help=_("only models for this task"))
     add_json_arg(p)
     p.set_defaults(func=models)
 
-    p = subparsers.add_parser("summary", help="a Keras-style summary of a registered model")
-    p.add_argument("name", help="a registered model name (see `models`)")
-    p.add_argument("--input", type=int_list, required=True, help="input shape without the batch, e.g. 2 or 1,28,28")
-    p.add_argument("--classes", type=int, default=None, help="number of output classes")
+    p = subparsers.add_parser("summary", help=_("a Keras-style summary of a registered model"))
+    p.add_argument("name", help=_("a registered model name (see `models`)"))
+    p.add_argument("--input", type=int_list, required=True, help=_("input shape without the batch, e.g. 2 or 1,28,28"))
+    p.add_argument("--classes", type=int, default=None, help=_("number of output classes"))
     add_json_arg(p)
     p.set_defaults(func=summary)
 
@@ -37,22 +38,25 @@ def add_parsers(subparsers) -> None:
 def info(args: argparse.Namespace) -> None:
     described = device_info(pick_device(args.device))
     result = {"device": described.as_dict(), "versions": library_versions()}
-    text = f"device: {described.name} [{described.kind}]\n" + "\n".join(
-        f"{k}: {v}" for k, v in result["versions"].items()
+    text = (
+        _("device: {name} [{kind}]").format(name=described.name, kind=described.kind)
+        + "\n"
+        + "\n".join(f"{k}: {v}" for k, v in result["versions"].items())
     )
     emit(result, args.json, text)
 
 
 def models(args: argparse.Namespace) -> None:
     names = list_models(args.task)
-    rows = [{"name": n, "task": get_spec(n).task, "description": get_spec(n).description} for n in names]
-    emit({"models": rows}, args.json, "\n".join(f"{r['name']:<16}{r['task']:<10}{r['description']}" for r in rows))
+    rows = [{"name": n, "task": get_spec(n).task, "description": get_spec(n).about} for n in names]
+    lines = [f"{n:<16}{get_spec(n).task:<10}{get_spec(n).description}" for n in names]
+    emit({"models": rows}, args.json, "\n".join(lines))
 
 
 def summary(args: argparse.Namespace) -> None:
     spec = get_spec(args.name)
     if not args.input or any(size < 1 for size in args.input):
-        raise PlaygroundError("The input shape needs one or more sizes of at least 1, e.g. 2 or 1,28,28.")
+        raise PlaygroundError(_("The input shape needs one or more sizes of at least 1, e.g. 2 or 1,28,28."))
     kwargs = {} if args.classes is None else {"num_classes": args.classes}
     model = create_for_input(args.name, args.input, **kwargs)
     # token ids for text models (1: a word the vocabulary does not know), real values for the rest
@@ -60,12 +64,15 @@ def summary(args: argparse.Namespace) -> None:
     try:
         result = summarize(model, example)
     except (RuntimeError, ValueError, IndexError):  # the layers' own shape checks
-        raise PlaygroundError(f"'{args.name}' cannot take inputs of shape {list(args.input)}.") from None
-    lines = [f"{'layer':<20}{'type':<14}{'output shape':<20}{'params':>10}"]
+        raise PlaygroundError(
+            _("'{name}' cannot take inputs of shape {shape}.").format(name=args.name, shape=list(args.input))
+        ) from None
+    lines = [f"{_('layer'):<20}{_('type'):<14}{_('output shape'):<20}{_('params'):>10}"]
     lines += [f"{r.name:<20}{r.type:<14}{str(list(r.output_shape)):<20}{r.params:>10,}" for r in result.rows]
     lines.append(
-        f"total params: {result.total_params:,}  trainable: {result.trainable_params:,}  "
-        f"multiply-adds: {result.total_macs:,}"
+        _("total params: {total:,}  trainable: {trainable:,}  multiply-adds: {macs:,}").format(
+            total=result.total_params, trainable=result.trainable_params, macs=result.total_macs
+        )
     )
     output = {"name": args.name, "input": list(args.input)} | result.as_dict()
     if len(args.input) == 3:  # images: the feature-map size and receptive field after each stage

@@ -8,6 +8,7 @@ from pathlib import Path
 
 from playground.cli.common import ProgressPrinter, add_training_args, emit, option_list
 from playground.errors import PlaygroundError
+from playground.i18n import _
 from playground.models import load_model, save_model
 from playground.text import classifier
 from playground.text.data import load_dataset, read_csv
@@ -16,15 +17,17 @@ DEFAULTS = classifier.TextTrainConfig()
 
 
 def add_parsers(subparsers) -> None:
-    p = subparsers.add_parser("sentiment", help="train an RNN sentiment classifier, or predict with one (--load)")
-    p.add_argument("--dataset", default=DEFAULTS.dataset, help="en-movies, zh-reviews, toy or csv:PATH")
+    p = subparsers.add_parser("sentiment", help=_("train an RNN sentiment classifier, or predict with one (--load)"))
+    p.add_argument("--dataset", default=DEFAULTS.dataset, help=_("en-movies, zh-reviews, toy or csv:PATH"))
     p.add_argument("--model", choices=option_list(classifier.TextTrainConfig, "cell"), default=DEFAULTS.cell)
     p.add_argument("--bidirectional", action="store_true")
     p.add_argument("--tokens", choices=option_list(classifier.TextTrainConfig, "mode"), default=DEFAULTS.mode)
     p.add_argument(
-        "--num-words", type=int, default=DEFAULTS.num_words, help="vocabulary size (0: chosen from the data)"
+        "--num-words", type=int, default=DEFAULTS.num_words, help=_("vocabulary size (0: chosen from the data)")
     )
-    p.add_argument("--maxlen", type=int, default=DEFAULTS.maxlen, help="tokens per text (0: from the length histogram)")
+    p.add_argument(
+        "--maxlen", type=int, default=DEFAULTS.maxlen, help=_("tokens per text (0: from the length histogram)")
+    )
     p.add_argument("--padding", choices=option_list(classifier.TextTrainConfig, "padding"), default=DEFAULTS.padding)
     p.add_argument("--embed-dim", type=int, default=DEFAULTS.embed_dim)
     p.add_argument("--hidden", type=int, default=DEFAULTS.hidden)
@@ -32,8 +35,8 @@ def add_parsers(subparsers) -> None:
     p.add_argument("--dropout", type=float, default=DEFAULTS.dropout)
     p.add_argument("--lr", type=float, default=DEFAULTS.lr)
     p.add_argument("--batch-size", type=int, default=DEFAULTS.batch_size)
-    p.add_argument("--load", metavar="PATH", default=None, help="a saved sentiment model, to use with --predict")
-    p.add_argument("--predict", metavar="TEXT", default=None, help="a sentence to classify")
+    p.add_argument("--load", metavar="PATH", default=None, help=_("a saved sentiment model, to use with --predict"))
+    p.add_argument("--predict", metavar="TEXT", default=None, help=_("a sentence to classify"))
     add_training_args(p, epochs=0)
     p.set_defaults(func=sentiment)
 
@@ -42,11 +45,11 @@ def sentiment(args: argparse.Namespace) -> None:
     if args.predict is not None:
         return predict(args)
     if args.load:
-        raise PlaygroundError('--load needs --predict "some text".')
+        raise PlaygroundError(_('--load needs --predict "some text".'))
     if args.dataset.startswith("csv:"):
         path = Path(args.dataset.removeprefix("csv:"))
         if not path.is_file():
-            raise PlaygroundError(f"There is no CSV file at '{path}'.")
+            raise PlaygroundError(_("There is no CSV file at '{path}'.").format(path=path))
         dataset = read_csv(path.read_bytes())
     else:
         dataset = load_dataset(args.dataset)
@@ -90,19 +93,19 @@ def sentiment(args: argparse.Namespace) -> None:
         "seconds": hist["seconds"],
         "samples_per_s": hist["samples_per_s"],
     }
-    text = (
-        f"{dataset.source}\n{config.cell.upper()} test accuracy {evaluation.accuracy:.4f} (F1 {evaluation.f1:.3f}); "
-        f"bag-of-words baseline {baseline.accuracy:.4f}"
+    summary = _("{model} test accuracy {accuracy:.4f} (F1 {f1:.3f}); bag-of-words baseline {baseline:.4f}").format(
+        model=config.cell.upper(), accuracy=evaluation.accuracy, f1=evaluation.f1, baseline=baseline.accuracy
     )
+    text = f"{dataset.description()}\n{summary}"
     emit(result, args.json, text)
 
 
 def predict(args: argparse.Namespace) -> None:
     if not args.load:
-        raise PlaygroundError("--predict needs --load PATH, a model saved with --save.")
+        raise PlaygroundError(_("--predict needs --load PATH, a model saved with --save."))
     model, meta = load_model(args.load)
     if meta.get("task") != "text":
-        raise PlaygroundError("This model file is not a sentiment classifier.")
+        raise PlaygroundError(_("This model file is not a sentiment classifier."))
     explanation = classifier.explain(model, meta, args.predict)
     result = {
         "prob_positive": explanation.probability,
@@ -112,4 +115,7 @@ def predict(args: argparse.Namespace) -> None:
         "contributions": explanation.contributions,
         "truncated_tokens": explanation.truncated,
     }
-    emit(result, args.json, f"{result['label']} (probability of positive {explanation.probability:.1%})")
+    text = _("{label} (probability of positive {probability:.1%})").format(
+        label=result["label"], probability=explanation.probability
+    )
+    emit(result, args.json, text)

@@ -4,12 +4,14 @@ from __future__ import annotations
 
 import argparse
 import sys
+import unicodedata
 from pathlib import Path
 
 from playground.cli.common import ProgressPrinter, add_json_arg, add_training_args, emit, option_list
 from playground.data.decode import decode_image, read_class_folder
 from playground.data.images import BUNDLED_SETS, ImageDataset, load_bundled
 from playground.errors import PlaygroundError
+from playground.i18n import _
 from playground.models import list_models, load_model, save_model
 from playground.vision import architectures, pretrained
 from playground.vision.classifier import ImageTrainConfig, build_model, evaluate, own_dataset, predict, prepare, train
@@ -20,35 +22,39 @@ DEFAULTS = ImageTrainConfig()
 def add_parsers(subparsers) -> None:
     # Read from the registry now, when the CLI runs, so a model registered after import is offered too.
     image_models = list_models("image")
-    p = subparsers.add_parser("train", help="train an image classifier (the CNN page)")
-    p.add_argument("model", choices=image_models, help="a registered image model")
-    p.add_argument("--dataset", default="mnist", help="mnist, fashion-mnist or folder:PATH (one sub-folder per class)")
+    train_size_help = _("use only this many training images (default: all)")
+    image_size_help = _("for folder:PATH, the size images are resized to")
+    p = subparsers.add_parser("train", help=_("train an image classifier (the CNN page)"))
+    p.add_argument("model", choices=image_models, help=_("a registered image model"))
+    p.add_argument(
+        "--dataset", default="mnist", help=_("mnist, fashion-mnist or folder:PATH (one sub-folder per class)")
+    )
     p.add_argument("--batch-size", type=int, default=DEFAULTS.batch_size)
     p.add_argument("--lr", type=float, default=DEFAULTS.lr)
     p.add_argument("--optimizer", choices=option_list(ImageTrainConfig, "optimizer"), default=DEFAULTS.optimizer)
     p.add_argument("--schedule", choices=option_list(ImageTrainConfig, "schedule"), default=DEFAULTS.schedule)
-    p.add_argument("--augment", action="store_true", help="random shifts and rotations while training")
+    p.add_argument("--augment", action="store_true", help=_("random shifts and rotations while training"))
     p.add_argument("--val-split", type=float, default=DEFAULTS.val_split)
-    p.add_argument("--train-size", type=int, default=0, help="use only this many training images (default: all)")
-    p.add_argument("--image-size", type=int, default=64, help="for folder:PATH, the size images are resized to")
+    p.add_argument("--train-size", type=int, default=0, help=train_size_help)
+    p.add_argument("--image-size", type=int, default=64, help=image_size_help)
     add_training_args(p, epochs=DEFAULTS.epochs)
     p.set_defaults(func=train_command)
 
-    p = subparsers.add_parser("compare", help="train several architectures on the same data, seed and budget")
-    p.add_argument("models", nargs="+", choices=image_models, metavar="MODEL", help="e.g. lenet vgg-small")
-    p.add_argument("--dataset", default="mnist", help="mnist, fashion-mnist or folder:PATH")
-    p.add_argument("--train-size", type=int, default=0, help="use only this many training images (default: all)")
+    p = subparsers.add_parser("compare", help=_("train several architectures on the same data, seed and budget"))
+    p.add_argument("models", nargs="+", choices=image_models, metavar="MODEL", help=_("e.g. lenet vgg-small"))
+    p.add_argument("--dataset", default="mnist", help=_("mnist, fashion-mnist or folder:PATH"))
+    p.add_argument("--train-size", type=int, default=0, help=train_size_help)
     p.add_argument("--batch-size", type=int, default=DEFAULTS.batch_size)
     p.add_argument("--lr", type=float, default=DEFAULTS.lr)
-    p.add_argument("--image-size", type=int, default=64, help="for folder:PATH, the size images are resized to")
+    p.add_argument("--image-size", type=int, default=64, help=image_size_help)
     add_training_args(p, epochs=DEFAULTS.epochs)
     p.set_defaults(func=compare_command)
 
-    p = subparsers.add_parser("predict", help="classify image files with a saved model or the pretrained ResNet-50")
-    p.add_argument("files", nargs="+", help="MODEL_FILE IMAGE... (or only IMAGE... with --pretrained)")
-    p.add_argument("--pretrained", choices=["resnet50"], default=None, help="ImageNet classes from ResNet-50")
-    p.add_argument("--weights", default=None, help="with --pretrained: a ResNet-50 weights file (.pth) to use")
-    p.add_argument("--top", type=int, default=None, help="how many classes to list (default 3; 5 for --pretrained)")
+    p = subparsers.add_parser("predict", help=_("classify image files with a saved model or the pretrained ResNet-50"))
+    p.add_argument("files", nargs="+", help=_("MODEL_FILE IMAGE... (or only IMAGE... with --pretrained)"))
+    p.add_argument("--pretrained", choices=["resnet50"], default=None, help=_("ImageNet classes from ResNet-50"))
+    p.add_argument("--weights", default=None, help=_("with --pretrained: a ResNet-50 weights file (.pth) to use"))
+    p.add_argument("--top", type=int, default=None, help=_("how many classes to list (default 3; 5 for --pretrained)"))
     add_json_arg(p)
     p.set_defaults(func=predict_command)
 
@@ -57,7 +63,8 @@ def load_dataset(spec: str, image_size: int, seed: int) -> ImageDataset:
     if spec.startswith("folder:"):
         return own_dataset(read_class_folder(spec.removeprefix("folder:")), size=image_size, seed=seed)
     if spec not in BUNDLED_SETS:
-        raise PlaygroundError(f"Unknown data set '{spec}'; use mnist, fashion-mnist or folder:PATH.")
+        message = _("Unknown data set '{name}'; use mnist, fashion-mnist or folder:PATH.")
+        raise PlaygroundError(message.format(name=spec))
     return load_bundled(spec)
 
 
@@ -95,7 +102,8 @@ def train_command(args: argparse.Namespace) -> None:
         "seconds": hist["seconds"],
         "samples_per_s": hist["samples_per_s"],
     }
-    emit(result, args.json, f"{dataset.source}\ntest accuracy {evaluation.accuracy:.4f}")
+    accuracy = _("test accuracy {accuracy:.4f}").format(accuracy=evaluation.accuracy)
+    emit(result, args.json, f"{dataset.describe()}\n{accuracy}")
 
 
 def compare_command(args: argparse.Namespace) -> None:
@@ -113,13 +121,25 @@ def compare_command(args: argparse.Namespace) -> None:
     printer = [] if args.json else [ProgressPrinter()]
     announce = None if args.json else (lambda name, i, n: print(f"== {name} ({i}/{n})", file=sys.stderr))
     results = architectures.compare(args.models, prepared, config, printer, on_model=announce)
-    lines = [f"{'model':<14}{'params':>12}{'MACs':>14}{'s/epoch':>9}{'samples/s':>11}{'test acc':>10}"]
+    columns = (_("model"), _("params"), _("MACs"), _("s/epoch"), _("samples/s"), _("test acc"))
+    lines = ["".join(_pad(title, width) for title, width in zip(columns, (14, -12, -14, -9, -11, -10), strict=True))]
     lines += [
         f"{r.name:<14}{r.params:>12,}{r.macs:>14,}{r.seconds_per_epoch:>9.1f}{r.samples_per_s:>11,.0f}{r.test_accuracy:>10.4f}"
         for r in results
     ]
     result = {"data": dataset.source, "config": prepared.meta["config"], "models": [r.as_dict() for r in results]}
     emit(result, args.json, "\n".join(lines))
+
+
+def _pad(text: str, width: int) -> str:
+    """``text`` padded to ``width`` terminal columns (left-aligned; right-aligned for a negative width).
+
+    Chinese characters take two columns, so ``str.ljust`` would misalign a translated header; a header
+    wider than its column still keeps one space from its neighbour.
+    """
+    columns = sum(2 if unicodedata.east_asian_width(c) in "WF" else 1 for c in text)
+    fill = " " * max(abs(width) - columns, 1)
+    return text + fill if width > 0 else fill + text
 
 
 def predict_command(args: argparse.Namespace) -> None:
@@ -129,12 +149,12 @@ def predict_command(args: argparse.Namespace) -> None:
         extra = {"model": "resnet50", "weights": source}
     else:
         if args.weights:
-            raise PlaygroundError("--weights goes with --pretrained resnet50.")
+            raise PlaygroundError(_("--weights goes with --pretrained resnet50."))
         if len(args.files) < 2:
-            raise PlaygroundError("Give a model file and at least one image (or --pretrained resnet50 IMAGE...).")
+            raise PlaygroundError(_("Give a model file and at least one image (or --pretrained resnet50 IMAGE...)."))
         model, meta = load_model(args.files[0])
         if meta.get("task") != "image":
-            raise PlaygroundError("This model file is not an image classifier.")
+            raise PlaygroundError(_("This model file is not an image classifier."))
         images, k = args.files[1:], args.top or 3
         extra = {}
     results, failed = [], 0
@@ -143,14 +163,14 @@ def predict_command(args: argparse.Namespace) -> None:
         try:
             file = Path(path)
             if not file.is_file():
-                raise PlaygroundError(f"There is no file at '{path}'.")
+                raise PlaygroundError(_("There is no file at '{path}'.").format(path=path))
             image = decode_image(file.read_bytes(), name=file.name)
             top = pretrained.classify(model, image, k) if meta is None else predict(model, meta, image, k=k).top
             entry["top"] = [{"class": c, "probability": p} for c, p in top]
         except PlaygroundError as exc:
             entry["error"] = str(exc)
             failed += 1
-            print(f"error: {exc}", file=sys.stderr)
+            print(_("error: {message}").format(message=exc), file=sys.stderr)
         results.append(entry)
     lines = [
         f"{r['file']}: " + ", ".join(f"{t['class']} {t['probability']:.1%}" for t in r["top"])

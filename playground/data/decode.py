@@ -16,6 +16,7 @@ import numpy as np
 from PIL import Image, ImageOps, UnidentifiedImageError
 
 from playground.errors import PlaygroundError
+from playground.i18n import _, ngettext, number
 
 MAX_PIXELS = 40_000_000  # about a 48-megapixel photo; far below what would exhaust memory
 FORMATS = ("PNG", "JPEG", "WEBP", "GIF", "BMP")
@@ -26,34 +27,40 @@ MAX_ZIP_BYTES = 200 * 1024 * 1024  # total uncompressed
 MIN_CLASSES, MIN_PER_CLASS = 2, 3
 
 
-def decode_image(data: bytes, name: str = "the image", max_pixels: int = MAX_PIXELS) -> Image.Image:
-    """Bytes -> an 8-bit "RGB" or "L" image, or PlaygroundError in one sentence."""
+def decode_image(data: bytes, name: str | None = None, max_pixels: int = MAX_PIXELS) -> Image.Image:
+    """Bytes -> an 8-bit "RGB" or "L" image, or PlaygroundError in one sentence (``name``: the file's name)."""
+    name = name or _("the image")
+    millions = max_pixels // 1_000_000
     if not data:
-        raise PlaygroundError(f"{name} is empty.")
+        raise PlaygroundError(_("{name} is empty.").format(name=name))
     try:
         image = Image.open(io.BytesIO(data), formats=FORMATS)
     except Image.DecompressionBombError:  # Pillow's own, far higher limit
-        raise PlaygroundError(f"{name} has more pixels than the {max_pixels // 1_000_000} million allowed.") from None
+        raise PlaygroundError(
+            _("{name} has more pixels than the {millions} million allowed.").format(name=name, millions=millions)
+        ) from None
     except UnidentifiedImageError:
         if _looks_like_image(data):
-            raise PlaygroundError(f"{name} could not be read: the image is damaged.") from None
-        raise PlaygroundError(f"{name} is not a PNG, JPEG, WebP, GIF or BMP image.") from None
+            raise PlaygroundError(_("{name} could not be read: the image is damaged.").format(name=name)) from None
+        raise PlaygroundError(_("{name} is not a PNG, JPEG, WebP, GIF or BMP image.").format(name=name)) from None
     except (OSError, ValueError, SyntaxError):
-        raise PlaygroundError(f"{name} could not be read as an image.") from None
+        raise PlaygroundError(_("{name} could not be read as an image.").format(name=name)) from None
     width, height = image.size
     if width * height > max_pixels:
         raise PlaygroundError(
-            f"{name} is {width}×{height}: it has more pixels than the {max_pixels // 1_000_000} million allowed."
+            _("{name} is {width}×{height}: it has more pixels than the {millions} million allowed.").format(
+                name=name, width=width, height=height, millions=millions
+            )
         )
     if width < 1 or height < 1:
-        raise PlaygroundError(f"{name} has no pixels.")
+        raise PlaygroundError(_("{name} has no pixels.").format(name=name))
     try:
         image.seek(0)  # the first frame of an animation
         image.load()
         image = ImageOps.exif_transpose(image)
         return _to_8bit(image)
     except (OSError, ValueError, SyntaxError, Image.DecompressionBombError):
-        raise PlaygroundError(f"{name} is truncated or damaged.") from None
+        raise PlaygroundError(_("{name} is truncated or damaged.").format(name=name)) from None
 
 
 def _looks_like_image(data: bytes) -> bool:
@@ -98,11 +105,21 @@ class ClassImages:
         """PlaygroundError unless there are at least 2 classes with at least 3 images each."""
         usable = {c: v for c, v in self.images.items() if v}
         if len(usable) < MIN_CLASSES:
-            raise PlaygroundError(f"Give at least {MIN_CLASSES} classes, each a folder of images.")
+            raise PlaygroundError(
+                ngettext(
+                    "Give at least {n} class, each a folder of images.",
+                    "Give at least {n} classes, each a folder of images.",
+                    MIN_CLASSES,
+                ).format(n=MIN_CLASSES)
+            )
         small = [c for c, v in usable.items() if len(v) < MIN_PER_CLASS]
         if small:
             raise PlaygroundError(
-                f"Each class needs at least {MIN_PER_CLASS} images; too few in: {', '.join(sorted(small))}."
+                ngettext(
+                    "Each class needs at least {n} image; too few in: {classes}.",
+                    "Each class needs at least {n} images; too few in: {classes}.",
+                    MIN_PER_CLASS,
+                ).format(n=MIN_PER_CLASS, classes=", ".join(sorted(small)))
             )
 
 
@@ -115,19 +132,29 @@ def read_class_zip(data: bytes, max_files: int = MAX_ZIP_FILES, max_bytes: int =
     try:
         archive = zipfile.ZipFile(io.BytesIO(data))
     except zipfile.BadZipFile:
-        raise PlaygroundError("This file is not a zip archive.") from None
+        raise PlaygroundError(_("This file is not a zip archive.")) from None
     entries = [e for e in archive.infolist() if not e.is_dir()]
     if len(entries) > max_files:
-        raise PlaygroundError(f"The zip holds {len(entries):,} files; at most {max_files:,} are allowed.")
+        raise PlaygroundError(
+            ngettext(
+                "The zip holds {count} files; at most {max} is allowed.",
+                "The zip holds {count} files; at most {max} are allowed.",
+                max_files,
+            ).format(count=number(len(entries)), max=number(max_files))
+        )
     total = sum(e.file_size for e in entries)
     if total > max_bytes:
         raise PlaygroundError(
-            f"The zip unpacks to {total / 2**20:,.0f} MB; at most {max_bytes // 2**20} MB is allowed."
+            _("The zip unpacks to {size:,.0f} MB; at most {max} MB is allowed.").format(
+                size=total / 2**20, max=max_bytes // 2**20
+            )
         )
     for e in archive.infolist():
         path = PurePosixPath(e.filename.replace("\\", "/"))
         if path.is_absolute() or ".." in path.parts or (path.parts and ":" in path.parts[0]):
-            raise PlaygroundError(f"The zip entry '{e.filename}' points outside the archive, so the zip was refused.")
+            raise PlaygroundError(
+                _("The zip entry '{name}' points outside the archive, so the zip was refused.").format(name=e.filename)
+            )
     paths = [PurePosixPath(e.filename.replace("\\", "/")) for e in entries]
     visible = [
         (e, p) for e, p in zip(entries, paths) if not any(part.startswith((".", "__MACOSX")) for part in p.parts)
@@ -136,15 +163,19 @@ def read_class_zip(data: bytes, max_files: int = MAX_ZIP_FILES, max_bytes: int =
     result = ClassImages()
     for entry, path in visible:
         if len(path.parts) <= depth:
-            result.skipped.append(f"{entry.filename} is not inside a class folder.")
+            result.skipped.append(_("{name} is not inside a class folder.").format(name=entry.filename))
             continue
         if path.suffix.lower() not in EXTENSIONS:
-            result.skipped.append(f"{entry.filename} is not an image file.")
+            result.skipped.append(_("{name} is not an image file.").format(name=entry.filename))
             continue
         with archive.open(entry) as f:
             content = f.read(entry.file_size + 1)
         if len(content) > entry.file_size:  # the header lied about the size
-            raise PlaygroundError(f"The zip entry '{entry.filename}' is larger than it claims, so the zip was refused.")
+            raise PlaygroundError(
+                _("The zip entry '{name}' is larger than it claims, so the zip was refused.").format(
+                    name=entry.filename
+                )
+            )
         try:
             image = decode_image(content, name=entry.filename)
         except PlaygroundError as exc:
@@ -167,14 +198,14 @@ def read_class_folder(root: str | Path) -> ClassImages:
     """A folder holding one sub-folder of images per class -> ClassImages (for the CLI)."""
     root = Path(root)
     if not root.is_dir():
-        raise PlaygroundError(f"'{root}' is not a folder of class folders.")
+        raise PlaygroundError(_("'{folder}' is not a folder of class folders.").format(folder=root))
     result = ClassImages()
     for folder in sorted(p for p in root.iterdir() if p.is_dir() and not p.name.startswith(".")):
         for path in sorted(folder.iterdir()):
             if path.suffix.lower() not in EXTENSIONS or not path.is_file():
                 continue
             if path.stat().st_size > MAX_ZIP_BYTES:
-                result.skipped.append(f"{path.name} is too large.")
+                result.skipped.append(_("{name} is too large.").format(name=path.name))
                 continue
             try:
                 result.images.setdefault(folder.name, []).append(decode_image(path.read_bytes(), name=path.name))

@@ -5,13 +5,14 @@ from __future__ import annotations
 import lzma
 import os
 import socket
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 import numpy as np
 import torch
 
 from playground.errors import PlaygroundError
+from playground.i18n import N_, _
 
 BUNDLED = Path(__file__).resolve().parent / "bundled"
 DATA_DIR_ENV = "PLAYGROUND_DATA_DIR"
@@ -41,11 +42,22 @@ class ImageDataset:
     X_test: torch.Tensor
     y_test: torch.Tensor
     classes: tuple[str, ...]
-    source: str  # one line for the page: where the data came from
+    source: str  # one line on where the data came from, in English (the CLI's JSON and the logs)
+    source_message: str = ""  # its message id (marked with N_), for describe() in the reader's language
+    source_args: dict = field(default_factory=dict)  # the values of that message's placeholders
 
     @property
     def shape(self) -> tuple[int, int, int]:
         return tuple(self.X_train.shape[1:])
+
+    def describe(self) -> str:
+        """Where the data came from, in the current language (a cached data set is shared by every reader)."""
+        return _(self.source_message).format(**self.source_args) if self.source_message else self.source
+
+
+def described(message: str, **args) -> dict:
+    """The ``source``, ``source_message`` and ``source_args`` of a data set described by ``message`` (an N_ id)."""
+    return {"source": message.format(**args), "source_message": message, "source_args": args}
 
 
 BUNDLED_SETS = {"mnist": ("MNIST", MNIST_CLASSES), "fashion-mnist": ("Fashion-MNIST", FASHION_CLASSES)}
@@ -56,14 +68,16 @@ def _read_idx(root: Path, stem: str, header: int) -> np.ndarray:
     """The records of ``stem``.xz, or of its parts ``stem``.part1.xz, .part2.xz … in order (each a whole IDX file)."""
     paths = [root / f"{stem}.xz"] if (root / f"{stem}.xz").exists() else sorted(root.glob(f"{stem}.part*.xz"))
     if not paths:
-        raise PlaygroundError(f"The bundled file {stem} is missing from {root}.")
+        raise PlaygroundError(_("The bundled file {file} is missing from {folder}.").format(file=stem, folder=root))
     return np.concatenate([np.frombuffer(lzma.decompress(p.read_bytes()), np.uint8, offset=header) for p in paths])
 
 
 def load_bundled(name: str) -> ImageDataset:
     """The subset shipped with the repository (see data/bundled/README.md)."""
     if name not in BUNDLED_SETS:
-        raise PlaygroundError(f"There is no bundled image set called '{name}'; choose mnist or fashion-mnist.")
+        raise PlaygroundError(
+            _("There is no bundled image set called '{name}'; choose mnist or fashion-mnist.").format(name=name)
+        )
     title, classes = BUNDLED_SETS[name]
     root = BUNDLED / name
     parts = []
@@ -71,8 +85,13 @@ def load_bundled(name: str) -> ImageDataset:
         X = _read_idx(root, f"{split}-images-idx3-ubyte", 16).reshape(-1, 1, 28, 28)
         y = _read_idx(root, f"{split}-labels-idx1-ubyte", 8).astype(np.int64)
         parts += [torch.from_numpy(X.copy()), torch.from_numpy(y)]
-    source = f"{title}, bundled: {len(parts[0]):,} training and {len(parts[2]):,} test images"
-    return ImageDataset(name, *parts, classes=classes, source=source)
+    source = described(
+        N_("{title}, bundled: {train:,} training and {test:,} test images"),
+        title=title,
+        train=len(parts[0]),
+        test=len(parts[2]),
+    )
+    return ImageDataset(name, *parts, classes=classes, **source)
 
 
 def data_dir() -> Path:
@@ -109,21 +128,34 @@ def fetch_torchvision(name: str, root: Path) -> ImageDataset:
     X_train, y_train = tensors(train)
     X_test, y_test = tensors(test)
     classes = tuple(train.classes) if name == "cifar10" else BUNDLED_SETS[name][1]
-    source = (
-        f"{DOWNLOADABLE[name]}, full set from torchvision: {len(X_train):,} training and {len(X_test):,} test images"
+    source = described(
+        N_("{title}, full set from torchvision: {train:,} training and {test:,} test images"),
+        title=DOWNLOADABLE[name],
+        train=len(X_train),
+        test=len(X_test),
     )
-    return ImageDataset(name, X_train, y_train, X_test, y_test, classes, source)
+    return ImageDataset(name, X_train, y_train, X_test, y_test, classes, **source)
 
 
 def download(name: str) -> ImageDataset:
     """The full set from torchvision, cached in data_dir(); PlaygroundError in one sentence when offline."""
     if name not in DOWNLOADABLE:
-        raise PlaygroundError(f"'{name}' cannot be downloaded; choose one of {', '.join(DOWNLOADABLE)}.")
+        raise PlaygroundError(
+            _("'{name}' cannot be downloaded; choose one of {choices}.").format(
+                name=name, choices=", ".join(DOWNLOADABLE)
+            )
+        )
     if not online():
         raise PlaygroundError(
-            f"Could not download {DOWNLOADABLE[name]}: there is no internet connection, so the bundled sets are used."
+            _("Could not download {name}: there is no internet connection, so the bundled sets are used.").format(
+                name=DOWNLOADABLE[name]
+            )
         )
     try:
         return fetch_torchvision(name, data_dir())
     except (OSError, RuntimeError) as exc:
-        raise PlaygroundError(f"Could not download {DOWNLOADABLE[name]} ({exc}); the bundled sets are used.") from None
+        raise PlaygroundError(
+            _("Could not download {name} ({error}); the bundled sets are used.").format(
+                name=DOWNLOADABLE[name], error=exc
+            )
+        ) from None

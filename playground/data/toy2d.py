@@ -13,8 +13,17 @@ import numpy as np
 import torch
 
 from playground.errors import PlaygroundError
+from playground.i18n import N_, _
 
 DATASETS = ("circle", "xor", "gaussians", "spiral", "moons")
+# name -> what the page calls it (translated with ``_`` where shown)
+DATASET_LABELS = {
+    "circle": N_("circle"),
+    "xor": N_("xor"),
+    "gaussians": N_("gaussians"),
+    "spiral": N_("spiral"),
+    "moons": N_("moons"),
+}
 
 # name -> (label for the page, function of x1 and x2)
 FEATURES = {
@@ -90,11 +99,13 @@ _GENERATORS = {
 def make_points(name: str, n: int = 400, noise: float = 0.1, seed: int = 0):
     """(X, y): X is (n, 2) float64 points, y is (n,) int64 labels in {0, 1}."""
     if name not in _GENERATORS:
-        raise PlaygroundError(f"Unknown data set '{name}'; choose one of {', '.join(DATASETS)}.")
+        raise PlaygroundError(
+            _("Unknown data set '{name}'; choose one of {options}.").format(name=name, options=", ".join(DATASETS))
+        )
     if not 20 <= n <= 100_000:
-        raise PlaygroundError("The number of points must be between 20 and 100,000.")
+        raise PlaygroundError(_("The number of points must be between 20 and 100,000."))
     if not 0 <= noise <= 1:
-        raise PlaygroundError("Noise must be between 0 and 1.")
+        raise PlaygroundError(_("Noise must be between 0 and 1."))
     return _GENERATORS[name](n, noise, np.random.default_rng(seed))
 
 
@@ -102,7 +113,7 @@ def featurize(X: np.ndarray, features: tuple[str, ...]) -> np.ndarray:
     """(N, 2) points -> (N, len(features)) raw feature values."""
     unknown = [f for f in features if f not in FEATURES]
     if unknown or not features:
-        raise PlaygroundError("Choose at least one input feature from the list.")
+        raise PlaygroundError(_("Choose at least one input feature from the list."))
     return np.stack([FEATURES[f][1](X[:, 0], X[:, 1]) for f in features], axis=1)
 
 
@@ -135,7 +146,7 @@ def make_toy2d(
 ) -> Toy2D:
     """Generate ``name``, shuffle, split off ``test_ratio`` for testing and featurise."""
     if not 0.1 <= test_ratio <= 0.9:
-        raise PlaygroundError("The test share must be between 10% and 90%.")
+        raise PlaygroundError(_("The test share must be between 10% and 90%."))
     features = tuple(features)
     X, y = make_points(name, n, noise, seed)
     order = np.random.default_rng(seed + 1).permutation(len(X))

@@ -8,6 +8,7 @@ import numpy as np
 import plotly.graph_objects as go
 from plotly.subplots import make_subplots
 
+from playground.i18n import _
 from playground.vision.architectures import Contender, ResidualRun, Stage
 
 COLOURS = ("#1f77b4", "#ff7f0e", "#2ca02c", "#d62728", "#9467bd", "#8c564b")
@@ -24,21 +25,21 @@ def block_diagram(stages: Sequence[Stage], input_shape: Sequence[int], height: i
     """One box per stage, left to right, with its output shape; an arc over each residual stage."""
     fig = go.Figure()
     boxes = [
-        ("input", tuple(input_shape), 0, 0, False),
-        *[(s.name, s.output_shape, s.params, s.receptive_field, s.residual) for s in stages],
+        (_("input"), tuple(input_shape), 0, 0, False),
+        *[(s.title, s.output_shape, s.params, s.receptive_field, s.residual) for s in stages],
     ]
     width, gap = 1.0, 0.35
     for i, (name, shape, params, rf, residual) in enumerate(boxes):
         x0 = i * (width + gap)
         conv = len(shape) == 3
-        colour = "#e8f1fb" if name == "input" else ("#fdebd3" if residual else ("#e6f4ea" if conv else "#f3e8fd"))
+        colour = "#e8f1fb" if i == 0 else ("#fdebd3" if residual else ("#e6f4ea" if conv else "#f3e8fd"))
         fig.add_shape(type="rect", x0=x0, x1=x0 + width, y0=0, y1=1, fillcolor=colour, line=dict(color="#555", width=1))
         size = "×".join(str(v) for v in shape) if shape else "—"
         lines = [f"<b>{name}</b>", size]
         if params:
-            lines.append(f"{_count(params)} params")
+            lines.append(_("{count} params").format(count=_count(params)))
         if rf:
-            lines.append(f"RF {rf}")
+            lines.append(_("RF {rf}").format(rf=rf))
         fig.add_annotation(
             x=x0 + width / 2, y=0.5, text="<br>".join(lines), showarrow=False, font=dict(size=12, color="#222")
         )
@@ -63,7 +64,7 @@ def block_diagram(stages: Sequence[Stage], input_shape: Sequence[int], height: i
                 line=dict(color="#e07b00", width=2),
             )
             fig.add_annotation(
-                x=x0 + width / 2, y=1.3, text="+ skip", showarrow=False, font=dict(size=9, color="#e07b00")
+                x=x0 + width / 2, y=1.3, text=_("+ skip"), showarrow=False, font=dict(size=9, color="#e07b00")
             )
     fig.update_xaxes(visible=False, range=[-0.2, len(boxes) * (width + gap)])
     fig.update_yaxes(visible=False, range=[-0.1, 1.5])
@@ -73,11 +74,14 @@ def block_diagram(stages: Sequence[Stage], input_shape: Sequence[int], height: i
 
 def comparison_figure(contenders: Sequence[Contender], height: int = 340) -> go.Figure:
     """Loss and accuracy per epoch, one colour per architecture; solid training, dashed validation."""
-    fig = make_subplots(rows=1, cols=2, subplot_titles=("loss", "accuracy"), horizontal_spacing=0.1)
+    fig = make_subplots(rows=1, cols=2, subplot_titles=(_("loss"), _("accuracy")), horizontal_spacing=0.1)
     for c, colour in zip(contenders, COLOURS, strict=False):
         epochs = [e.epoch for e in c.history.epochs]
         for col, train_key, val_key in ((1, "train_loss", "val_loss"), (2, "train_metric", "val_metric")):
-            for key, dash, label in ((train_key, "solid", "train"), (val_key, "dash", "validation")):
+            for key, dash, label in (
+                (train_key, "solid", _("{model} train")),
+                (val_key, "dash", _("{model} validation")),
+            ):
                 values = [getattr(e, key) for e in c.history.epochs]
                 if all(v is None for v in values):
                     continue
@@ -86,7 +90,7 @@ def comparison_figure(contenders: Sequence[Contender], height: int = 340) -> go.
                         x=epochs,
                         y=values,
                         mode="lines+markers",
-                        name=f"{c.name} {label}",
+                        name=label.format(model=c.name),
                         legendgroup=c.name,
                         showlegend=col == 1,
                         line=dict(color=colour, dash=dash),
@@ -94,7 +98,7 @@ def comparison_figure(contenders: Sequence[Contender], height: int = 340) -> go.
                     row=1,
                     col=col,
                 )
-    fig.update_xaxes(title_text="epoch", dtick=1)
+    fig.update_xaxes(title_text=_("epoch"), dtick=1)
     fig.update_layout(height=height, margin=dict(l=40, r=10, t=40, b=40), legend=dict(orientation="h", y=-0.25))
     return fig
 
@@ -104,12 +108,12 @@ def residual_figure(runs: Sequence[ResidualRun], height: int = 360) -> go.Figure
     fig = make_subplots(
         rows=1,
         cols=2,
-        subplot_titles=("training loss per batch", "gradient norm of each convolution (input side left)"),
+        subplot_titles=(_("training loss per batch"), _("gradient norm of each convolution (input side left)")),
         horizontal_spacing=0.1,
     )
     for run in runs:
         colour = COLOURS[0] if run.skip else COLOURS[3]
-        label = "with skips" if run.skip else "plain"
+        label = _("with skips") if run.skip else _("plain")
         values = np.asarray(run.batch_losses, dtype=float)
         if len(values):
             smooth = np.convolve(values, np.ones(5) / 5, mode="valid") if len(values) > 10 else values
@@ -128,8 +132,8 @@ def residual_figure(runs: Sequence[ResidualRun], height: int = 360) -> go.Figure
             row=1,
             col=2,
         )
-    fig.update_xaxes(title_text="batch", row=1, col=1)
-    fig.update_xaxes(title_text="convolution", row=1, col=2)
+    fig.update_xaxes(title_text=_("batch"), row=1, col=1)
+    fig.update_xaxes(title_text=_("convolution"), row=1, col=2)
     fig.update_yaxes(type="log", row=1, col=2)
     fig.update_layout(height=height, margin=dict(l=40, r=10, t=40, b=40), legend=dict(orientation="h", y=-0.25))
     return fig

@@ -9,6 +9,7 @@ import plotly.graph_objects as go
 from plotly.subplots import make_subplots
 
 from playground.backprop.scalar import GraphNode
+from playground.i18n import _
 
 CLASS_COLOURS = ("#e66100", "#1a5fb4")  # class 0, class 1
 
@@ -32,13 +33,13 @@ def boundary_figure(
             zmin=0,
             zmax=1,
             colorscale=[[0, "#f9c59b"], [0.5, "#ffffff"], [1, "#a4c2f4"]],
-            colorbar=dict(title="P(class 1)", thickness=12),
+            colorbar=dict(title=_("P(class 1)"), thickness=12),
             hovertemplate="x₁=%{x:.2f}<br>x₂=%{y:.2f}<br>P(1)=%{z:.2f}<extra></extra>",
         )
     )
-    for points, labels, symbol, part in (
-        (points_train, y_train, "circle", "train"),
-        (points_test, y_test, "x", "test"),
+    for points, labels, symbol, name in (
+        (points_train, y_train, "circle", _("train, class {cls}")),
+        (points_test, y_test, "x", _("test, class {cls}")),
     ):
         for cls in (0, 1):
             mask = np.asarray(labels) == cls
@@ -47,7 +48,7 @@ def boundary_figure(
                     x=points[mask, 0],
                     y=points[mask, 1],
                     mode="markers",
-                    name=f"{part}, class {cls}",
+                    name=name.format(cls=cls),
                     marker=dict(color=CLASS_COLOURS[cls], symbol=symbol, size=6, line=dict(width=0.5, color="white")),
                 )
             )
@@ -68,14 +69,14 @@ def grad_norm_figure(per_epoch: Sequence[Sequence[float]], height: int = 300) ->
         norms = np.asarray(per_epoch)
         layers = norms.shape[1]
         for i in range(layers):
-            name = "output layer" if i == layers - 1 else f"hidden layer {i + 1}"
+            name = _("output layer") if i == layers - 1 else _("hidden layer {i}").format(i=i + 1)
             fig.add_trace(go.Scatter(x=np.arange(1, len(norms) + 1), y=norms[:, i], name=name, mode="lines"))
     fig.update_layout(
         height=height,
         margin=dict(l=40, r=10, t=30, b=40),
-        xaxis_title="epoch",
+        xaxis_title=_("epoch"),
         yaxis=dict(title="‖∂L/∂W‖", type="log"),
-        title=dict(text="gradient norm per layer", font=dict(size=13)),
+        title=dict(text=_("gradient norm per layer"), font=dict(size=13)),
     )
     return fig
 
@@ -84,14 +85,14 @@ def trajectory_figure(
     losses: Sequence[float], weights: Sequence[Sequence[float]], biases: Sequence[float]
 ) -> go.Figure:
     """Loss, each weight and the bias over gradient-descent steps."""
-    fig = make_subplots(rows=1, cols=2, subplot_titles=("loss", "parameters"))
+    fig = make_subplots(rows=1, cols=2, subplot_titles=(_("loss"), _("parameters")))
     steps = np.arange(len(losses))
-    fig.add_trace(go.Scatter(x=steps, y=list(losses), name="loss", mode="lines"), row=1, col=1)
+    fig.add_trace(go.Scatter(x=steps, y=list(losses), name=_("loss"), mode="lines"), row=1, col=1)
     W = np.asarray(weights)
     for i in range(W.shape[1]):
         fig.add_trace(go.Scatter(x=steps, y=W[:, i], name=f"w{i + 1}", mode="lines"), row=1, col=2)
     fig.add_trace(go.Scatter(x=steps, y=list(biases), name="b", mode="lines"), row=1, col=2)
-    fig.update_xaxes(title_text="step")
+    fig.update_xaxes(title_text=_("step"))
     fig.update_layout(height=320, margin=dict(l=40, r=10, t=40, b=40))
     return fig
 

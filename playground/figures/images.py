@@ -7,6 +7,8 @@ from collections.abc import Sequence
 import numpy as np
 import plotly.graph_objects as go
 
+from playground.i18n import _
+
 
 def to_display(images: np.ndarray) -> np.ndarray:
     """(N, C, H, W) or (N, H, W) uint8 -> (N, H, W) or (N, H, W, 3) for drawing."""
@@ -52,7 +54,7 @@ def confusion_figure(confusion: np.ndarray, classes: Sequence[str], height: int 
             colorscale="Blues",
             text=confusion,
             texttemplate="%{text}",
-            hovertemplate="true %{y}, predicted %{x}: %{z}<extra></extra>",
+            hovertemplate=_("true %{y}, predicted %{x}: %{z}") + "<extra></extra>",
             showscale=False,
         )
     )
@@ -72,8 +74,8 @@ def confusion_figure(confusion: np.ndarray, classes: Sequence[str], height: int 
     fig.update_layout(
         height=height,
         margin=dict(l=10, r=10, t=30, b=10),
-        xaxis=dict(title="predicted", side="top", type="category"),
-        yaxis=dict(title="true", autorange="reversed", type="category"),
+        xaxis=dict(title=_("predicted"), side="top", type="category"),
+        yaxis=dict(title=_("true"), autorange="reversed", type="category"),
         clickmode="event+select",
         dragmode=False,
     )
@@ -83,7 +85,7 @@ def confusion_figure(confusion: np.ndarray, classes: Sequence[str], height: int 
 def bar_figure(
     labels: Sequence[str], values: Sequence[float], title: str, height: int = 300, percent: bool = True
 ) -> go.Figure:
-    """Horizontal bars, first label at the top."""
+    """Horizontal bars, first label at the top (``title`` already in the reader's language)."""
     fig = go.Figure(
         go.Bar(
             x=list(values),

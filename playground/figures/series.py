@@ -1,4 +1,7 @@
-"""Figures of the forecast page: prices, the split, forecasts beside baselines, the backtest."""
+"""Figures of the forecast page: prices, the split, forecasts beside baselines, the backtest.
+
+Titles, trace names and table headers are in the current language.
+"""
 
 from __future__ import annotations
 
@@ -7,6 +10,7 @@ import pandas as pd
 import plotly.graph_objects as go
 from plotly.subplots import make_subplots
 
+from playground.i18n import N_, _
 from playground.series.data import Series
 from playground.series.forecaster import BASELINES, Evaluation
 from playground.series.windows import Prepared
@@ -19,6 +23,7 @@ BASELINE_COLOURS = {
     "linear_ar": "#2ca02c",
 }
 PART_COLOURS = {"train": "rgba(31,119,180,0.07)", "validation": "rgba(255,127,14,0.10)", "test": "rgba(44,160,44,0.10)"}
+PART_NAMES = {"train": N_("train"), "validation": N_("validation"), "test": N_("test")}
 
 
 def series_figure(series: Series, prepared: Prepared | None = None, height: int = 380) -> go.Figure:
@@ -31,7 +36,7 @@ def series_figure(series: Series, prepared: Prepared | None = None, height: int 
             row=1,
             col=1,
         )
-        fig.add_trace(go.Bar(x=o.index, y=o.Volume, name="volume", marker_color="#9aa5b1"), row=2, col=1)
+        fig.add_trace(go.Bar(x=o.index, y=o.Volume, name=_("volume"), marker_color="#9aa5b1"), row=2, col=1)
         fig.update_layout(xaxis_rangeslider_visible=False)
     else:
         fig = go.Figure(go.Scatter(x=series.dates, y=series.values, name=series.name, line=dict(color=ACTUAL_COLOUR)))
@@ -50,7 +55,7 @@ def _shade_parts(fig: go.Figure, series: Series, prepared: Prepared) -> None:
                 x1=series.dates[high - 1],
                 fillcolor=colour,
                 line_width=0,
-                annotation_text=name,
+                annotation_text=_(PART_NAMES[name]),
                 annotation_position="top left",
             )
 
@@ -70,7 +75,7 @@ def forecast_figure(
         go.Scatter(
             x=series.dates[context:],
             y=series.values[context:],
-            name="actual",
+            name=_("actual"),
             line=dict(color=ACTUAL_COLOUR, width=1.5),
         )
     )
@@ -84,7 +89,7 @@ def forecast_figure(
             go.Scatter(
                 x=dates,
                 y=values,
-                name=evaluation.name if is_model else BASELINES[name],
+                name=evaluation.name if is_model else _(BASELINES[name]),
                 line=dict(color=MODEL_COLOUR if is_model else BASELINE_COLOURS[name], width=2.5 if is_model else 1.2),
                 visible=True if name in ("model", "naive") else "legendonly",
             )
@@ -98,7 +103,7 @@ def forecast_figure(
             fill="toself",
             fillcolor="rgba(214,39,40,0.15)",
             line=dict(width=0),
-            name="95% band",
+            name=_("95% band"),
             hoverinfo="skip",
         )
     )
@@ -106,7 +111,7 @@ def forecast_figure(
         go.Scatter(
             x=future_x,
             y=[last, *evaluation.future],
-            name="forecast",
+            name=_("forecast"),
             line=dict(color=MODEL_COLOUR, width=2.5, dash="dot"),
         )
     )
@@ -121,27 +126,28 @@ def forecast_figure(
 
 
 def metrics_table(evaluation: Evaluation, recursive: bool = False) -> pd.DataFrame:
-    """One row per forecaster: MAE, RMSE, MAPE (or sMAPE), direction accuracy."""
+    """One row per forecaster: MAE, RMSE, MAPE (or sMAPE), direction accuracy; headers in the current language."""
     scores = evaluation.recursive_scores if recursive else evaluation.scores
     use_smape = any(s.mape is None for s in scores.values())
     rows = []
     for name, s in scores.items():
         rows.append(
             {
-                "forecaster": evaluation.name if name == "model" else BASELINES[name],
+                _("forecaster"): evaluation.name if name == "model" else _(BASELINES[name]),
                 "MAE": s.mae,
                 "RMSE": s.rmse,
                 ("sMAPE %" if use_smape else "MAPE %"): s.smape if use_smape else s.mape,
-                "direction": np.nan if s.direction is None else s.direction,
+                _("direction"): np.nan if s.direction is None else s.direction,
             }
         )
     return pd.DataFrame(rows)
 
 
 def backtest_figure(table: pd.DataFrame, height: int = 320) -> go.Figure:
+    """MAE per fold, one bar per forecaster, from ``forecaster.backtest``'s table."""
     fig = go.Figure()
     for name, rows in table.groupby("forecaster", sort=False):
-        fig.add_trace(go.Bar(x=[f"fold {f}" for f in rows.fold], y=rows.MAE, name=name))
+        fig.add_trace(go.Bar(x=[_("fold {fold}").format(fold=f) for f in rows.fold], y=rows.MAE, name=name))
     fig.update_layout(
         barmode="group",
         height=height,

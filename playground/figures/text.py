@@ -7,10 +7,12 @@ from collections.abc import Sequence
 
 import plotly.graph_objects as go
 
+from playground.i18n import _
+
 
 def length_histogram(lengths: Sequence[int], maxlen: int, height: int = 260) -> go.Figure:
     """Tokens per training text, with ``maxlen`` marked: texts to its right are truncated."""
-    fig = go.Figure(go.Histogram(x=list(lengths), nbinsx=60, marker_color="#1a5fb4", name="texts"))
+    fig = go.Figure(go.Histogram(x=list(lengths), nbinsx=60, marker_color="#1a5fb4", name=_("texts")))
     fig.add_vline(
         x=maxlen,
         line_dash="dash",
@@ -22,9 +24,9 @@ def length_histogram(lengths: Sequence[int], maxlen: int, height: int = 260) -> 
     fig.update_layout(
         height=height,
         margin=dict(l=40, r=10, t=40, b=40),
-        xaxis_title="tokens per text",
-        yaxis_title="texts",
-        title=dict(text=f"{cut:.0%} of texts are truncated", font=dict(size=13)),
+        xaxis_title=_("tokens per text"),
+        yaxis_title=_("texts"),
+        title=dict(text=_("{share:.0%} of texts are truncated").format(share=cut), font=dict(size=13)),
     )
     return fig
 
@@ -37,9 +39,9 @@ def prefix_figure(tokens: Sequence[str], probabilities: Sequence[float], height:
     fig.update_layout(
         height=height,
         margin=dict(l=40, r=10, t=30, b=40),
-        yaxis=dict(range=[0, 1], title="P(positive)"),
+        yaxis=dict(range=[0, 1], title=_("P(positive)")),
         xaxis=dict(type="category", tickangle=-45),
-        title=dict(text="the verdict, token by token", font=dict(size=13)),
+        title=dict(text=_("the verdict, token by token"), font=dict(size=13)),
     )
     return fig
 
@@ -48,6 +50,7 @@ def coloured_tokens(tokens: Sequence[str], contributions: Sequence[float], unkno
     """HTML: green pushes towards positive, red towards negative; unknown tokens are underlined."""
     scale = max((abs(c) for c in contributions), default=0.0) or 1.0
     unknown = set(unknown)
+    unknown_note = _("{contribution} (unknown: read as OOV)")
     spans = []
     for token, c in zip(tokens, contributions):
         strength = min(abs(c) / scale, 1.0)
@@ -55,6 +58,6 @@ def coloured_tokens(tokens: Sequence[str], contributions: Sequence[float], unkno
         style = f"background:{colour};padding:2px 3px;border-radius:4px;line-height:2.2"
         if token in unknown:
             style += ";text-decoration:underline wavy #9141ac"
-        title = f"{c:+.3f}" + (" (unknown: read as OOV)" if token in unknown else "")
+        title = unknown_note.format(contribution=f"{c:+.3f}") if token in unknown else f"{c:+.3f}"
         spans.append(f'<span style="{style}" title="{html.escape(title)}">{html.escape(token)}</span>')
     return joiner.join(spans)

@@ -13,6 +13,7 @@ import torch
 from torch import nn
 
 from playground.errors import PlaygroundError
+from playground.i18n import N_, _, ngettext
 from playground.models.registry import register_model
 
 
@@ -32,7 +33,9 @@ class LeNet5(nn.Module):
         super().__init__()
         size = ((image_size - 4) // 2 - 4) // 2
         if size < 1:
-            raise PlaygroundError(f"LeNet-5 needs images of at least 12×12, not {image_size}×{image_size}.")
+            raise PlaygroundError(
+                _("LeNet-5 needs images of at least 12×12, not {size}×{size}.").format(size=image_size)
+            )
         self.features = nn.Sequential(
             nn.Conv2d(in_channels, 6, 5),
             nn.Tanh(),
@@ -59,8 +62,8 @@ class LeNet5(nn.Module):
     "image",
     (1, 28, 28),
     shape_kwargs=image_kwargs,
-    description="LeNet-5 (LeCun et al. 1998)",
-    label="LeNet-5",
+    description=N_("LeNet-5 (LeCun et al. 1998)"),
+    label=N_("LeNet-5"),
     trained_on=("cnn", "architectures"),
 )
 def lenet(in_channels: int = 1, image_size: int = 28, num_classes: int = 10) -> LeNet5:
@@ -93,13 +96,19 @@ class VGG(nn.Module):
         super().__init__()
         layers, channels, size = [], in_channels, image_size
         for convs, width in blocks:
-            for _ in range(convs):
+            for _conv in range(convs):
                 layers += [nn.Conv2d(channels, width, 3, padding=1), nn.ReLU(inplace=True)]
                 channels = width
             layers.append(nn.MaxPool2d(2))
             size //= 2
         if size < 1:
-            raise PlaygroundError(f"{len(blocks)} VGG blocks halve {image_size}×{image_size} images to nothing.")
+            raise PlaygroundError(
+                ngettext(
+                    "{n} VGG block halves {size}×{size} images to nothing.",
+                    "{n} VGG blocks halve {size}×{size} images to nothing.",
+                    len(blocks),
+                ).format(n=len(blocks), size=image_size)
+            )
         self.features = nn.Sequential(*layers)
         self.avgpool = nn.AdaptiveAvgPool2d(pool_to) if pool_to else nn.Identity()
         flat = channels * (pool_to or size) ** 2
@@ -137,18 +146,28 @@ def _vgg_factory(blocks, head, pool_to, default_shape):
 
 
 register_model(
-    "vgg11", "image", (3, 224, 224), "VGG-11 (Simonyan & Zisserman 2014)", shape_kwargs=image_kwargs, label="VGG-11"
+    "vgg11",
+    "image",
+    (3, 224, 224),
+    N_("VGG-11 (Simonyan & Zisserman 2014)"),
+    shape_kwargs=image_kwargs,
+    label=N_("VGG-11"),
 )(_vgg_factory(VGG11, (4096, 4096), 7, (3, 224)))
 register_model(
-    "vgg16", "image", (3, 224, 224), "VGG-16 (Simonyan & Zisserman 2014)", shape_kwargs=image_kwargs, label="VGG-16"
+    "vgg16",
+    "image",
+    (3, 224, 224),
+    N_("VGG-16 (Simonyan & Zisserman 2014)"),
+    shape_kwargs=image_kwargs,
+    label=N_("VGG-16"),
 )(_vgg_factory(VGG16, (4096, 4096), 7, (3, 224)))
 register_model(
     "vgg-small",
     "image",
     (1, 28, 28),
-    "A small VGG for 28×28 / 32×32 images: 2 blocks",
+    N_("A small VGG for 28×28 / 32×32 images: 2 blocks"),
     shape_kwargs=image_kwargs,
-    label="VGG (small)",
+    label=N_("VGG (small)"),
     trained_on=("cnn", "architectures"),
 )(_vgg_factory(((2, 16), (2, 32)), (128,), 0, (1, 28)))
 
@@ -234,7 +253,7 @@ class ResNet(nn.Module):
     ):
         super().__init__()
         if block not in BLOCKS or stem not in ("imagenet", "small") or len(layers) != len(widths):
-            raise PlaygroundError("A ResNet needs a basic or bottleneck block and one width per stage.")
+            raise PlaygroundError(_("A ResNet needs a basic or bottleneck block and one width per stage."))
         cls = BLOCKS[block]
         self.inplanes = widths[0] if stem == "small" else 64
         if stem == "imagenet":
@@ -295,9 +314,9 @@ def _resnet_factory(block, layers, widths, stem, default_classes):
 
 
 for _name, _label, _block, _layers, _desc in (
-    ("resnet18", "ResNet-18", "basic", (2, 2, 2, 2), "ResNet-18 (He et al. 2015)"),
-    ("resnet34", "ResNet-34", "basic", (3, 4, 6, 3), "ResNet-34 (He et al. 2015)"),
-    ("resnet50", "ResNet-50", "bottleneck", (3, 4, 6, 3), "ResNet-50 (He et al. 2015), bottleneck blocks"),
+    ("resnet18", N_("ResNet-18"), "basic", (2, 2, 2, 2), N_("ResNet-18 (He et al. 2015)")),
+    ("resnet34", N_("ResNet-34"), "basic", (3, 4, 6, 3), N_("ResNet-34 (He et al. 2015)")),
+    ("resnet50", N_("ResNet-50"), "bottleneck", (3, 4, 6, 3), N_("ResNet-50 (He et al. 2015), bottleneck blocks")),
 ):
     register_model(_name, "image", (3, 224, 224), _desc, shape_kwargs=image_kwargs, label=_label)(
         _resnet_factory(_block, _layers, (64, 128, 256, 512), "imagenet", 1000)
@@ -306,16 +325,16 @@ register_model(
     "resnet-small",
     "image",
     (1, 28, 28),
-    "A small ResNet for 28×28 / 32×32 images: 3 stages",
+    N_("A small ResNet for 28×28 / 32×32 images: 3 stages"),
     shape_kwargs=image_kwargs,
-    label="ResNet (small)",
+    label=N_("ResNet (small)"),
     trained_on=("cnn", "architectures"),
 )(_resnet_factory("basic", (1, 1, 1), (16, 32, 64), "small", 10))
 register_model(
     "deep-net",
     "image",
     (1, 28, 28),
-    "A deep narrow ResNet whose skips can be switched off: the degradation experiment",
+    N_("A deep narrow ResNet whose skips can be switched off: the degradation experiment"),
     shape_kwargs=image_kwargs,
-    label="Deep narrow ResNet",
+    label=N_("Deep narrow ResNet"),
 )(_resnet_factory("basic", (6, 6, 6), (16, 16, 16), "small", 10))

@@ -6,6 +6,7 @@ import torch
 from torch import nn
 
 from playground.errors import PlaygroundError
+from playground.i18n import N_, ngettext
 from playground.models.registry import register_model
 
 
@@ -22,7 +23,11 @@ class CourseCNN(nn.Module):
             size = (size - 2) // 2  # valid 3×3 conv, then pool 2
             if size < 1:
                 raise PlaygroundError(
-                    f"Images of {image_size}×{image_size} are too small for {len(widths)} conv blocks."
+                    ngettext(
+                        "Images of {size}×{size} are too small for {n} conv block.",
+                        "Images of {size}×{size} are too small for {n} conv blocks.",
+                        len(widths),
+                    ).format(size=image_size, n=len(widths))
                 )
             blocks.append(conv_block(channels, width))
             channels = width
@@ -40,8 +45,8 @@ class CourseCNN(nn.Module):
     task="image",
     input_shape=(1, 28, 28),
     shape_kwargs=lambda shape: {"in_channels": shape[0], "image_size": shape[1]},
-    description="The course's CNN: 3 × (Conv 3×3 + MaxPool) → Dense(64) → Dense",
-    label="The course's CNN",
+    description=N_("The course's CNN: 3 × (Conv 3×3 + MaxPool) → Dense(64) → Dense"),
+    label=N_("The course's CNN"),
     trained_on=("cnn", "architectures"),
 )
 def cnn(

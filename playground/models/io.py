@@ -13,16 +13,37 @@ import pickle
 import warnings
 import zipfile
 from pathlib import Path
-from typing import BinaryIO
+from typing import BinaryIO, Literal
 
 import torch
 from torch import nn
 
 from playground.errors import PlaygroundError
+from playground.i18n import N_, _
 from playground.models.registry import architecture_of, create_model, get_spec, model_skeleton
 
 FORMAT = "playground-model/1"
 MAX_KWARG_VALUES = 256  # constructor arguments are a few numbers and short tuples
+
+# Why ``read_tensors`` refuses a file, a whole sentence for each kind of file it reads.
+REFUSALS = {
+    "model file": {
+        "missing": N_("There is no model file at '{path}'."),
+        "unreadable": N_("This is not a readable PyTorch model file."),
+        "code": N_(
+            "This model file holds objects other than weights and plain settings, "
+            "so it was not loaded (it could run code)."
+        ),
+    },
+    "weights file": {
+        "missing": N_("There is no weights file at '{path}'."),
+        "unreadable": N_("This is not a readable PyTorch weights file."),
+        "code": N_(
+            "This weights file holds objects other than weights and plain settings, "
+            "so it was not loaded (it could run code)."
+        ),
+    },
+}
 
 
 def model_bytes(model: nn.Module, meta: dict | None = None) -> bytes:
@@ -45,23 +66,26 @@ def save_model(model: nn.Module, path: str | os.PathLike | BinaryIO, meta: dict 
     try:
         torch.save(payload, path)
     except pickle.PicklingError:
-        raise PlaygroundError("The model's settings hold a value that cannot be saved safely.") from None
+        raise PlaygroundError(_("The model's settings hold a value that cannot be saved safely.")) from None
     except OSError as exc:
-        raise PlaygroundError(f"Cannot write the model file: {exc.strerror or exc}.") from None
+        raise PlaygroundError(_("Cannot write the model file: {reason}.").format(reason=exc.strerror or exc)) from None
 
 
-def read_tensors(source: str | os.PathLike | BinaryIO | bytes, what: str = "model file"):
+def read_tensors(
+    source: str | os.PathLike | BinaryIO | bytes, what: Literal["model file", "weights file"] = "model file"
+):
     """Whatever tensors and plain data a torch zip file holds, read with ``torch.load(weights_only=True)``.
 
     A file that tries to run code, holds anything but tensors and plain data, or is not a torch zip
     file is refused with one PlaygroundError sentence.
     """
+    refusal = REFUSALS[what]
     if isinstance(source, bytes):
         source = io.BytesIO(source)
     if isinstance(source, (str, os.PathLike)) and not Path(source).is_file():
-        raise PlaygroundError(f"There is no {what} at '{source}'.")
+        raise PlaygroundError(_(refusal["missing"]).format(path=source))
     if not zipfile.is_zipfile(source):  # torch.save writes a zip; the legacy format is not read
-        raise PlaygroundError(f"This is not a readable PyTorch {what}.")
+        raise PlaygroundError(_(refusal["unreadable"]))
     if not isinstance(source, (str, os.PathLike)):
         source.seek(0)
     try:
@@ -69,12 +93,9 @@ def read_tensors(source: str | os.PathLike | BinaryIO | bytes, what: str = "mode
             warnings.simplefilter("ignore")  # protocol notices from the safe unpickler
             return torch.load(source, map_location="cpu", weights_only=True)
     except pickle.UnpicklingError:
-        raise PlaygroundError(
-            f"This {what} holds objects other than weights and plain settings, "
-            "so it was not loaded (it could run code)."
-        ) from None
+        raise PlaygroundError(_(refusal["code"])) from None
     except Exception:  # torch raises many types for a truncated or foreign file
-        raise PlaygroundError(f"This is not a readable PyTorch {what}.") from None
+        raise PlaygroundError(_(refusal["unreadable"])) from None
 
 
 def load_model(source: str | os.PathLike | BinaryIO | bytes) -> tuple[nn.Module, dict]:
@@ -87,7 +108,7 @@ def load_model(source: str | os.PathLike | BinaryIO | bytes) -> tuple[nn.Module,
     """
     payload = read_tensors(source)
     if not isinstance(payload, dict) or payload.get("format") != FORMAT:
-        raise PlaygroundError("This file is not a model saved by the playground.")
+        raise PlaygroundError(_("This file is not a model saved by the playground."))
     name, kwargs, state_dict, meta = _entries(payload)
     spec = get_spec(name)
     skeleton = model_skeleton(name, **kwargs)
@@ -95,35 +116,40 @@ def load_model(source: str | os.PathLike | BinaryIO | bytes) -> tuple[nn.Module,
     size = sum(t.numel() for t in expected.values())
     if size > spec.max_params:
         raise PlaygroundError(
-            f"This file asks for a '{name}' model of {size:,} values; the playground loads at most "
-            f"{spec.max_params:,}, so it was not loaded."
+            _(
+                "This file asks for a '{name}' model of {size:,} values; the playground loads at most "
+                "{limit:,}, so it was not loaded."
+            ).format(name=name, size=size, limit=spec.max_params)
         )
     if set(expected) != set(state_dict) or any(expected[k].shape != state_dict[k].shape for k in expected):
-        raise PlaygroundError("The weights in this file do not fit the architecture it names.")
+        raise PlaygroundError(_("The weights in this file do not fit the architecture it names."))
     _check_meta(spec.task, meta)
     model = create_model(name, **kwargs)
     try:
         model.load_state_dict(state_dict)
     except (RuntimeError, KeyError, TypeError):
-        raise PlaygroundError("The weights in this file do not fit the architecture it names.") from None
+        raise PlaygroundError(_("The weights in this file do not fit the architecture it names.")) from None
     model.eval()
     return model, meta
+
+
+UNREADABLE_ENTRY = N_("This model file's '{key}' entry is not readable, so it cannot be loaded.")
 
 
 def _entries(payload: dict) -> tuple[str, dict, dict, dict]:
     """The file's architecture name, constructor arguments, weights and meta, each checked."""
     for key, kind in (("arch", str), ("kwargs", dict), ("state_dict", dict)):
         if key not in payload:
-            raise PlaygroundError(f"This model file has no '{key}' entry, so it cannot be loaded.")
+            raise PlaygroundError(_("This model file has no '{key}' entry, so it cannot be loaded.").format(key=key))
         if not isinstance(payload[key], kind):
-            raise PlaygroundError(f"This model file's '{key}' entry is not readable, so it cannot be loaded.")
+            raise PlaygroundError(_(UNREADABLE_ENTRY).format(key=key))
     kwargs, state_dict, meta = payload["kwargs"], payload["state_dict"], payload.get("meta") or {}
     if not all(isinstance(k, str) for k in kwargs) or _count_values(kwargs) > MAX_KWARG_VALUES:
-        raise PlaygroundError("This model file's 'kwargs' entry is not readable, so it cannot be loaded.")
+        raise PlaygroundError(_(UNREADABLE_ENTRY).format(key="kwargs"))
     if not all(isinstance(k, str) and isinstance(v, torch.Tensor) for k, v in state_dict.items()):
-        raise PlaygroundError("This model file's 'state_dict' entry is not readable, so it cannot be loaded.")
+        raise PlaygroundError(_(UNREADABLE_ENTRY).format(key="state_dict"))
     if not isinstance(meta, dict):
-        raise PlaygroundError("This model file's 'meta' entry is not readable, so it cannot be loaded.")
+        raise PlaygroundError(_(UNREADABLE_ENTRY).format(key="meta"))
     return payload["arch"], kwargs, state_dict, meta
 
 
@@ -163,11 +189,17 @@ META_FIELDS: dict[str, dict] = {
         "language": lambda v: isinstance(v, str),
     },
 }  # a tabular model's settings are read (and checked) by the backprop page itself
+MISSING_SETTING = {
+    "image": N_("This model file has no '{key}' setting, which using an image model needs."),
+    "text": N_("This model file has no '{key}' setting, which using a text model needs."),
+}
 
 
 def _check_meta(task: str, meta: dict) -> None:
     for key, valid in META_FIELDS.get(task, {}).items():
         if key not in meta:
-            raise PlaygroundError(f"This model file has no '{key}' setting, which using a {task} model needs.")
+            raise PlaygroundError(_(MISSING_SETTING[task]).format(key=key))
         if not valid(meta[key]):
-            raise PlaygroundError(f"This model file's '{key}' setting is not readable, so it cannot be used.")
+            raise PlaygroundError(
+                _("This model file's '{key}' setting is not readable, so it cannot be used.").format(key=key)
+            )

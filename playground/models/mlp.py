@@ -5,6 +5,7 @@ from __future__ import annotations
 from torch import nn
 
 from playground.errors import PlaygroundError
+from playground.i18n import N_, _
 from playground.models.registry import register_model
 
 ACTIVATIONS: dict[str, type[nn.Module]] = {
@@ -22,9 +23,13 @@ class MLP(nn.Module):
     def __init__(self, in_features: int, hidden: tuple[int, ...], num_classes: int, activation: str):
         super().__init__()
         if activation not in ACTIVATIONS:
-            raise PlaygroundError(f"Unknown activation '{activation}'; choose one of {', '.join(ACTIVATIONS)}.")
+            raise PlaygroundError(
+                _("Unknown activation '{activation}'; choose one of {choices}.").format(
+                    activation=activation, choices=", ".join(ACTIVATIONS)
+                )
+            )
         if in_features < 1 or num_classes < 1 or any(h < 1 for h in hidden):
-            raise PlaygroundError("Every layer needs at least one neuron.")
+            raise PlaygroundError(_("Every layer needs at least one neuron."))
         layers: list[nn.Module] = []
         width = in_features
         for h in hidden:
@@ -45,8 +50,8 @@ class MLP(nn.Module):
     task="tabular",
     input_shape=(2,),
     shape_kwargs=lambda shape: {"in_features": shape[0]},
-    description="Fully connected network (multilayer perceptron)",
-    label="Multilayer perceptron",
+    description=N_("Fully connected network (multilayer perceptron)"),
+    label=N_("Multilayer perceptron"),
 )
 def mlp(
     in_features: int = 2,

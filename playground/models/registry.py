@@ -16,6 +16,7 @@ import torch
 from torch import nn
 
 from playground.errors import PlaygroundError
+from playground.i18n import _
 
 TASKS = ("tabular", "image", "sequence", "text")
 TRAINERS = ("cnn", "architectures")  # the pages that train models they list from here
@@ -27,17 +28,23 @@ class ModelSpec:
     name: str
     task: str
     factory: Callable[..., nn.Module]
-    description: str
+    about: str  # what it is, in English (the message id of ``description``)
     input_shape: tuple[int, ...]  # of one default example, without the batch dimension
     integer_input: bool = False  # token ids rather than real values
     shape_kwargs: Callable[[tuple[int, ...]], dict] | None = None  # input shape -> constructor arguments
     max_params: int = MAX_PARAMS  # a model file asking for more is refused before anything is allocated
-    label: str = ""  # how people call it ("LeNet-5"); the name when empty
+    label: str = ""  # how people call it ("LeNet-5"), in English; the name when empty
     trained_on: tuple[str, ...] = ()  # the pages (TRAINERS) that train it: small enough for a CPU in minutes
 
     @property
     def title(self) -> str:
-        return self.label or self.name
+        """How people call it, in the current language."""
+        return _(self.label or self.name)
+
+    @property
+    def description(self) -> str:
+        """What it is, in the current language."""
+        return _(self.about)
 
     def accepts(self, input_shape: tuple[int, ...]) -> bool:
         """Whether the model can be built for inputs of ``input_shape`` (checked without allocating)."""
@@ -71,7 +78,8 @@ def register_model(
     """Decorator: register ``factory(**kwargs) -> nn.Module`` under ``name``.
 
     ``trained_on`` names the pages that offer it for training (see ``TRAINERS``); ``label`` is
-    what they show.
+    what they show. Mark ``label`` and ``description`` with ``N_``: they are translated when read
+    (``ModelSpec.title``, ``ModelSpec.description``).
     """
     if task not in TASKS:
         raise ValueError(f"task must be one of {TASKS}, not {task!r}")
@@ -118,7 +126,9 @@ def get_spec(name: str) -> ModelSpec:
         return _REGISTRY[name]
     except KeyError:
         known = ", ".join(list_models())
-        raise PlaygroundError(f"There is no model called '{name}'; known models: {known}.") from None
+        raise PlaygroundError(
+            _("There is no model called '{name}'; known models: {known}.").format(name=name, known=known)
+        ) from None
 
 
 def create_model(name: str, **kwargs) -> nn.Module:
@@ -127,7 +137,9 @@ def create_model(name: str, **kwargs) -> nn.Module:
     try:
         model = spec.factory(**kwargs)
     except TypeError as exc:
-        raise PlaygroundError(f"Model '{name}' cannot be built with these settings: {exc}.") from None
+        raise PlaygroundError(
+            _("Model '{name}' cannot be built with these settings: {error}.").format(name=name, error=exc)
+        ) from None
     model.playground_arch = (name, dict(kwargs))
     return model
 
@@ -139,7 +151,9 @@ def create_for_input(name: str, input_shape: tuple[int, ...], **kwargs) -> nn.Mo
         try:
             kwargs = spec.shape_kwargs(tuple(input_shape)) | kwargs
         except (IndexError, ValueError):
-            raise PlaygroundError(f"'{name}' cannot take inputs of shape {list(input_shape)}.") from None
+            raise PlaygroundError(
+                _("'{name}' cannot take inputs of shape {shape}.").format(name=name, shape=list(input_shape))
+            ) from None
     return create_model(name, **kwargs)
 
 
@@ -151,12 +165,12 @@ def model_skeleton(name: str, **kwargs) -> nn.Module:
     except PlaygroundError:
         raise
     except Exception:  # a factory given absurd numbers (negative sizes, wrong types) fails in many ways
-        raise PlaygroundError(f"Model '{name}' cannot be built with these settings.") from None
+        raise PlaygroundError(_("Model '{name}' cannot be built with these settings.").format(name=name)) from None
 
 
 def architecture_of(model: nn.Module) -> tuple[str, dict]:
     """The (name, kwargs) a model was created with; PlaygroundError for unregistered models."""
     arch = getattr(model, "playground_arch", None)
     if arch is None:
-        raise PlaygroundError("Only models built with create_model can be saved.")
+        raise PlaygroundError(_("Only models built with create_model can be saved."))
     return arch

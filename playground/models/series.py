@@ -10,6 +10,7 @@ import torch
 from torch import nn
 
 from playground.errors import PlaygroundError
+from playground.i18n import N_, _
 from playground.models.registry import register_model
 
 CELLS = {"rnn": nn.RNN, "lstm": nn.LSTM, "gru": nn.GRU}
@@ -19,9 +20,9 @@ class RecurrentForecaster(nn.Module):
     def __init__(self, cell: str, features: int, hidden: int, layers: int, dropout: float, horizon: int):
         super().__init__()
         if cell not in CELLS:
-            raise PlaygroundError(f"Unknown recurrent cell '{cell}'; choose rnn, lstm or gru.")
+            raise PlaygroundError(_("Unknown recurrent cell '{cell}'; choose rnn, lstm or gru.").format(cell=cell))
         if min(features, hidden, layers, horizon) < 1 or not 0 <= dropout < 1:
-            raise PlaygroundError("Sizes must be at least 1 and dropout between 0 and 1.")
+            raise PlaygroundError(_("Sizes must be at least 1 and dropout between 0 and 1."))
         # Stacked layers in one module: layer k reads layer k-1's whole sequence (Keras' return_sequences=True).
         self.rnn = CELLS[cell](
             features, hidden, num_layers=layers, batch_first=True, dropout=dropout if layers > 1 else 0.0
@@ -30,7 +31,7 @@ class RecurrentForecaster(nn.Module):
         self.head = nn.Linear(hidden, horizon)
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:  # (B, T, F) -> (B, horizon)
-        out, _ = self.rnn(x)
+        out, _hidden = self.rnn(x)
         return self.head(self.dropout(out[:, -1]))
 
 
@@ -38,9 +39,9 @@ class RecurrentForecaster(nn.Module):
     "forecast-rnn",
     task="sequence",
     input_shape=(10, 1),
-    description="Recurrent layers (RNN / LSTM / GRU) → Dense(horizon), the course's stock forecaster",
+    description=N_("Recurrent layers (RNN / LSTM / GRU) → Dense(horizon), the course's stock forecaster"),
     shape_kwargs=lambda shape: {"features": shape[1]},
-    label="Recurrent forecaster",
+    label=N_("Recurrent forecaster"),
 )
 def forecast_rnn(
     cell: str = "lstm", features: int = 1, hidden: int = 50, layers: int = 2, dropout: float = 0.0, horizon: int = 1

@@ -12,6 +12,7 @@ from torch import nn
 from torch.nn.utils.rnn import pack_padded_sequence
 
 from playground.errors import PlaygroundError
+from playground.i18n import N_, _
 from playground.models.registry import register_model
 
 CELLS = {"rnn": nn.RNN, "lstm": nn.LSTM, "gru": nn.GRU}
@@ -31,9 +32,9 @@ class RecurrentClassifier(nn.Module):
     ):
         super().__init__()
         if cell not in CELLS:
-            raise PlaygroundError(f"Unknown recurrent cell '{cell}'; choose rnn, lstm or gru.")
+            raise PlaygroundError(_("Unknown recurrent cell '{cell}'; choose rnn, lstm or gru.").format(cell=cell))
         if min(vocab_size, embed_dim, hidden, layers) < 1 or not 0 <= dropout < 1:
-            raise PlaygroundError("Sizes must be at least 1 and dropout between 0 and 1.")
+            raise PlaygroundError(_("Sizes must be at least 1 and dropout between 0 and 1."))
         self.embedding = nn.Embedding(vocab_size, embed_dim, padding_idx=0)
         self.rnn = CELLS[cell](
             embed_dim,
@@ -53,7 +54,7 @@ class RecurrentClassifier(nn.Module):
             packed = pack_padded_sequence(
                 self.embedding(aligned), lengths.cpu(), batch_first=True, enforce_sorted=False
             )
-            _, state = self.rnn(packed)
+            _output, state = self.rnn(packed)
             h = state[0] if isinstance(state, tuple) else state  # LSTM returns (h, c); (layers·2, B, H)
             last = torch.cat([h[-2], h[-1]], dim=1)
         else:
@@ -61,7 +62,7 @@ class RecurrentClassifier(nn.Module):
             # it; running the fused kernel over the batch's longest text and picking that output is several
             # times faster on CPUs than packing, whose backward pass fills a full-size gradient every step.
             aligned = aligned[:, : int(lengths.max())]
-            out, _ = self.rnn(self.embedding(aligned))  # (B, T, H), the top layer
+            out, _hidden = self.rnn(self.embedding(aligned))  # (B, T, H), the top layer
             last = out[torch.arange(len(out), device=out.device), lengths - 1]
         return self.head(self.dropout(last)).squeeze(1)
 
@@ -71,8 +72,8 @@ class RecurrentClassifier(nn.Module):
     task="text",
     input_shape=(5,),
     integer_input=True,
-    description="Embedding → recurrent layer (RNN / LSTM / GRU) → Dense(1)",
-    label="Recurrent text classifier",
+    description=N_("Embedding → recurrent layer (RNN / LSTM / GRU) → Dense(1)"),
+    label=N_("Recurrent text classifier"),
 )
 def text_rnn(
     vocab_size: int = 1000,
@@ -108,8 +109,8 @@ class BagOfWords(nn.Module):
     task="text",
     input_shape=(5,),
     integer_input=True,
-    description="Bag-of-words logistic regression (the baseline)",
-    label="Bag of words",
+    description=N_("Bag-of-words logistic regression (the baseline)"),
+    label=N_("Bag of words"),
 )
 def bow_logreg(vocab_size: int = 1000) -> BagOfWords:
     return BagOfWords(int(vocab_size))

@@ -15,6 +15,7 @@ import numpy as np
 import pandas as pd
 
 from playground.errors import PlaygroundError
+from playground.i18n import N_, _, ngettext, number
 
 BUNDLED_DIR = Path(__file__).resolve().parent.parent / "data" / "bundled" / "series"
 MAX_CSV_BYTES = 20 * 1024 * 1024
@@ -36,7 +37,7 @@ class Series:
     def __post_init__(self) -> None:
         self.values = np.asarray(self.values, dtype=np.float64)
         if len(self.dates) != len(self.values):
-            raise PlaygroundError("The dates and the values have different lengths.")
+            raise PlaygroundError(_("The dates and the values have different lengths."))
 
     def __len__(self) -> int:
         return len(self.values)
@@ -70,17 +71,24 @@ class Series:
 
 STOCKS = ("MSFT", "AMZN", "IBM", "AAPL", "GOOG")
 WEATHER_COLUMNS = ("temp_max", "temp_min", "precipitation", "wind")
-BUNDLED = {
-    **{s.lower(): f"{s} monthly share price, 2000–2010" for s in STOCKS},
-    "seattle-weather": "Seattle daily weather, 2012–2015",
-    "co2": "Mauna Loa weekly CO₂, 1958–2001",
-    "sunspots": "Yearly sunspot activity, 1700–2008",
-    "sine": "Synthetic: sine + trend + noise",
+BUNDLED = {  # name -> title (translated with _ where shown)
+    "msft": N_("MSFT monthly share price, 2000–2010"),
+    "amzn": N_("AMZN monthly share price, 2000–2010"),
+    "ibm": N_("IBM monthly share price, 2000–2010"),
+    "aapl": N_("AAPL monthly share price, 2000–2010"),
+    "goog": N_("GOOG monthly share price, 2000–2010"),
+    "seattle-weather": N_("Seattle daily weather, 2012–2015"),
+    "co2": N_("Mauna Loa weekly CO₂, 1958–2001"),
+    "sunspots": N_("Yearly sunspot activity, 1700–2008"),
+    "sine": N_("Synthetic: sine + trend + noise"),
 }
 
 
 def load_bundled(name: str, column: str | None = None) -> Series:
-    """A series committed to the repository (see playground/data/bundled/README.md), or the synthetic one."""
+    """A series committed to the repository (see playground/data/bundled/README.md), or the synthetic one.
+
+    Its source line and notes are in the current language.
+    """
     if name in {s.lower() for s in STOCKS}:
         table = pd.read_csv(BUNDLED_DIR / "vega_stocks_monthly.csv")
         rows = table[table.symbol == name.upper()]
@@ -89,21 +97,25 @@ def load_bundled(name: str, column: str | None = None) -> Series:
             name,
             dates,
             rows.price.to_numpy(),
-            f"{name.upper()} monthly closing price in USD, vega_datasets (BSD-3)",
+            _("{ticker} monthly closing price in USD, vega_datasets (BSD-3)").format(ticker=name.upper()),
             "USD",
             season=12,
         )
     if name == "seattle-weather":
         column = column or "temp_max"
         if column not in WEATHER_COLUMNS:
-            raise PlaygroundError(f"The Seattle weather has no column '{column}'; choose {', '.join(WEATHER_COLUMNS)}.")
+            raise PlaygroundError(
+                _("The Seattle weather has no column '{column}'; choose {columns}.").format(
+                    column=column, columns=", ".join(WEATHER_COLUMNS)
+                )
+            )
         table = pd.read_csv(BUNDLED_DIR / "seattle-weather.csv")
         units = {"temp_max": "°C", "temp_min": "°C", "precipitation": "mm", "wind": "m/s"}
         return Series(
             f"seattle-{column}",
             pd.DatetimeIndex(pd.to_datetime(table.date, format="%Y/%m/%d")),
             table[column].to_numpy(),
-            f"Seattle daily {column}, NOAA via vega_datasets (public domain)",
+            _("Seattle daily {column}, NOAA via vega_datasets (public domain)").format(column=column),
             units[column],
             season=7 if column == "wind" else 365,
         )
@@ -114,10 +126,16 @@ def load_bundled(name: str, column: str | None = None) -> Series:
             "co2",
             pd.DatetimeIndex(pd.to_datetime(table.date.astype(str), format="%Y%m%d")),
             table.co2.interpolate(limit_direction="both").to_numpy(),
-            "Mauna Loa weekly CO₂ in ppm, statsmodels (public domain)",
+            _("Mauna Loa weekly CO₂ in ppm, statsmodels (public domain)"),
             "ppm",
             season=52,
-            notes=[f"{missing} missing weeks were filled by linear interpolation."],
+            notes=[
+                ngettext(
+                    "{n} missing week was filled by linear interpolation.",
+                    "{n} missing weeks were filled by linear interpolation.",
+                    missing,
+                ).format(n=missing)
+            ],
         )
     if name == "sunspots":
         table = pd.read_csv(BUNDLED_DIR / "sunspots.csv")
@@ -125,12 +143,16 @@ def load_bundled(name: str, column: str | None = None) -> Series:
             "sunspots",
             pd.DatetimeIndex(pd.to_datetime(table.YEAR.astype(int).astype(str), format="%Y")),
             table.SUNACTIVITY.to_numpy(),
-            "Yearly sunspot activity, statsmodels (public domain)",
+            _("Yearly sunspot activity, statsmodels (public domain)"),
             season=11,
         )
     if name == "sine":
         return synthetic()
-    raise PlaygroundError(f"There is no bundled series called '{name}'; choose one of {', '.join(BUNDLED)}.")
+    raise PlaygroundError(
+        _("There is no bundled series called '{name}'; choose one of {names}.").format(
+            name=name, names=", ".join(BUNDLED)
+        )
+    )
 
 
 def synthetic(
@@ -138,9 +160,11 @@ def synthetic(
 ) -> Series:
     """Sine + linear trend + Gaussian noise, one value a day: a series whose structure is known."""
     if not 20 <= n <= MAX_ROWS:
-        raise PlaygroundError(f"The synthetic series needs between 20 and {MAX_ROWS:,} points.")
+        raise PlaygroundError(
+            _("The synthetic series needs between 20 and {most} points.").format(most=number(MAX_ROWS))
+        )
     if period < 2 or noise < 0:
-        raise PlaygroundError("The period must be at least 2 steps and the noise cannot be negative.")
+        raise PlaygroundError(_("The period must be at least 2 steps and the noise cannot be negative."))
     t = np.arange(n)
     rng = np.random.default_rng(seed)
     values = amplitude * np.sin(2 * np.pi * t / period) + trend * t + rng.normal(0, noise, n)
@@ -148,7 +172,9 @@ def synthetic(
         "sine",
         pd.date_range("2020-01-01", periods=n, freq="D"),
         values,
-        f"sin(2πt/{period})·{amplitude:g} + {trend:g}·t + N(0, {noise:g}²), seed {seed}",
+        _("sin(2πt/{period})·{amplitude:g} + {trend:g}·t + N(0, {noise:g}²), seed {seed}").format(
+            period=period, amplitude=amplitude, trend=trend, noise=noise, seed=seed
+        ),
         season=period,
     )
 
@@ -196,13 +222,13 @@ def detect_columns(table: pd.DataFrame) -> tuple[list[str], list[str]]:
 def read_table(data: bytes) -> pd.DataFrame:
     """The CSV as a table of strings and numbers, or one sentence on why it cannot be read."""
     if not data.strip():
-        raise PlaygroundError("The CSV file is empty.")
+        raise PlaygroundError(_("The CSV file is empty."))
     if len(data) > MAX_CSV_BYTES:
-        raise PlaygroundError(f"The CSV file is larger than {MAX_CSV_BYTES // 2**20} MB.")
+        raise PlaygroundError(_("The CSV file is larger than {mb} MB.").format(mb=MAX_CSV_BYTES // 2**20))
     try:
         text = data.decode("utf-8-sig")
     except UnicodeDecodeError:
-        raise PlaygroundError("The CSV file is not UTF-8 text.") from None
+        raise PlaygroundError(_("The CSV file is not UTF-8 text.")) from None
     try:
         try:
             sep = csv.Sniffer().sniff(text[:10_000], delimiters=",;\t|").delimiter
@@ -210,11 +236,13 @@ def read_table(data: bytes) -> pd.DataFrame:
             sep = ","
         table = pd.read_csv(io.StringIO(text), sep=sep, nrows=MAX_ROWS + 1)
     except (pd.errors.ParserError, pd.errors.EmptyDataError, ValueError, csv.Error) as exc:
-        raise PlaygroundError(f"The file could not be read as CSV ({str(exc).splitlines()[0]}).") from None
+        raise PlaygroundError(
+            _("The file could not be read as CSV ({problem}).").format(problem=str(exc).splitlines()[0])
+        ) from None
     if len(table) > MAX_ROWS:
-        raise PlaygroundError(f"The CSV has more than {MAX_ROWS:,} rows.")
+        raise PlaygroundError(_("The CSV has more than {most} rows.").format(most=number(MAX_ROWS)))
     if table.shape[1] < 2:
-        raise PlaygroundError("The CSV needs at least two columns: a date and a value.")
+        raise PlaygroundError(_("The CSV needs at least two columns: a date and a value."))
     table.columns = [str(c).strip() for c in table.columns]
     return table
 
@@ -228,27 +256,47 @@ def series_from_table(
 ) -> Series:
     """Validate and turn a table into a Series: parseable dates, numbers, sorted, unique, gaps filled or refused."""
     if fill not in FILL_METHODS:
-        raise PlaygroundError(f"Missing values can be handled by {', '.join(FILL_METHODS)}, not '{fill}'.")
+        raise PlaygroundError(
+            _("Missing values can be handled by {methods}, not '{fill}'.").format(
+                methods=", ".join(FILL_METHODS), fill=fill
+            )
+        )
     dates_found, numeric = detect_columns(table)
     if date_col is None:
         if not dates_found:
-            raise PlaygroundError("No column holds dates; the CSV needs a date column such as 2024-01-31.")
+            raise PlaygroundError(_("No column holds dates; the CSV needs a date column such as 2024-01-31."))
         if len(dates_found) > 1:
-            raise PlaygroundError(f"Several columns hold dates ({', '.join(dates_found)}); choose the date column.")
+            raise PlaygroundError(
+                _("Several columns hold dates ({columns}); choose the date column.").format(
+                    columns=", ".join(dates_found)
+                )
+            )
         date_col = dates_found[0]
     elif date_col not in table.columns:
-        raise PlaygroundError(f"There is no column '{date_col}'; the columns are {', '.join(table.columns)}.")
+        raise PlaygroundError(
+            _("There is no column '{column}'; the columns are {columns}.").format(
+                column=date_col, columns=", ".join(table.columns)
+            )
+        )
     if value_col is None:
         candidates = [c for c in numeric if c != date_col]
         if not candidates:
-            raise PlaygroundError("No column holds numbers to forecast.")
+            raise PlaygroundError(_("No column holds numbers to forecast."))
         if len(candidates) > 1:
-            raise PlaygroundError(f"Several columns hold numbers ({', '.join(candidates)}); choose the value column.")
+            raise PlaygroundError(
+                _("Several columns hold numbers ({columns}); choose the value column.").format(
+                    columns=", ".join(candidates)
+                )
+            )
         value_col = candidates[0]
     elif value_col not in table.columns:
-        raise PlaygroundError(f"There is no column '{value_col}'; the columns are {', '.join(table.columns)}.")
+        raise PlaygroundError(
+            _("There is no column '{column}'; the columns are {columns}.").format(
+                column=value_col, columns=", ".join(table.columns)
+            )
+        )
     if value_col == date_col:
-        raise PlaygroundError("The date column and the value column must differ.")
+        raise PlaygroundError(_("The date column and the value column must differ."))
 
     notes = []
     dates = _parse_dates(table[date_col])
@@ -256,47 +304,54 @@ def series_from_table(
     if bad_dates:
         first = table[date_col][dates.isna()].iloc[0]
         raise PlaygroundError(
-            f"{bad_dates} value(s) in '{date_col}' are not dates "
-            f"(the first is '{first}' on row {int(dates.isna().idxmax()) + 2})."
+            _("{n} value(s) in '{column}' are not dates (the first is '{first}' on row {row}).").format(
+                n=bad_dates, column=date_col, first=first, row=int(dates.isna().idxmax()) + 2
+            )
         )
     raw = table[value_col]
     values = pd.to_numeric(raw, errors="coerce")
     words = values.isna() & raw.notna() & (raw.astype(str).str.strip() != "")
     if words.any():
         raise PlaygroundError(
-            f"'{value_col}' holds text that is not a number ('{raw[words].iloc[0]}' on row {int(words.idxmax()) + 2})."
+            _("'{column}' holds text that is not a number ('{text}' on row {row}).").format(
+                column=value_col, text=raw[words].iloc[0], row=int(words.idxmax()) + 2
+            )
         )
     frame = pd.DataFrame({"date": dates.to_numpy(), "value": values.to_numpy(dtype=np.float64)})
     if not frame.date.is_monotonic_increasing:
         frame = frame.sort_values("date", kind="stable").reset_index(drop=True)
-        notes.append("The rows were not in date order; they were sorted.")
+        notes.append(_("The rows were not in date order; they were sorted."))
     duplicated = frame.date.duplicated()
     if duplicated.any():
         raise PlaygroundError(
-            f"{int(duplicated.sum())} date(s) appear more than once "
-            f"(the first is {frame.date[duplicated].iloc[0].date()}); keep one row per date."
+            _("{n} date(s) appear more than once (the first is {first}); keep one row per date.").format(
+                n=int(duplicated.sum()), first=frame.date[duplicated].iloc[0].date()
+            )
         )
     missing = int((~np.isfinite(frame.value)).sum())
     if missing:
         if fill == "refuse":
             raise PlaygroundError(
-                f"'{value_col}' has {missing} missing value(s); "
-                "fill them (forward fill or interpolation) or remove those rows."
+                _(
+                    "'{column}' has {n} missing value(s); "
+                    "fill them (forward fill or interpolation) or remove those rows."
+                ).format(column=value_col, n=missing)
             )
         frame["value"] = frame.value.where(np.isfinite(frame.value))
         frame["value"] = (
             frame.value.ffill().bfill() if fill == "ffill" else frame.value.interpolate(limit_direction="both")
         )
-        notes.append(
-            f"{missing} missing value(s) were filled ({'forward fill' if fill == 'ffill' else 'linear interpolation'})."
-        )
+        if fill == "ffill":
+            notes.append(_("{n} missing value(s) were filled (forward fill).").format(n=missing))
+        else:
+            notes.append(_("{n} missing value(s) were filled (linear interpolation).").format(n=missing))
     if len(frame) < 2 or frame.value.isna().all():
-        raise PlaygroundError("The CSV has fewer than two usable rows.")
+        raise PlaygroundError(_("The CSV has fewer than two usable rows."))
     return Series(
         name,
         pd.DatetimeIndex(frame.date),
         frame.value.to_numpy(),
-        f"your CSV: '{value_col}' by '{date_col}'",
+        _("your CSV: '{value_column}' by '{date_column}'").format(value_column=value_col, date_column=date_col),
         notes=notes,
     )
 

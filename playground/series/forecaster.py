@@ -15,6 +15,7 @@ import pandas as pd
 import torch
 
 from playground.errors import PlaygroundError
+from playground.i18n import N_, _
 from playground.models import create_model
 from playground.models.registry import architecture_of
 from playground.series.data import Series
@@ -25,11 +26,11 @@ from playground.training import Callback, History, TensorData, TrainConfig, fit,
 
 Predictor = Callable[[np.ndarray], np.ndarray]  # scaled windows (B, lookback) -> scaled targets (B, horizon)
 CELL_NAMES = {"lstm": "LSTM", "gru": "GRU", "rnn": "RNN"}
-BASELINES = {
-    "naive": "naive (last value)",
-    "seasonal_naive": "seasonal naive",
-    "moving_average": "moving average",
-    "linear_ar": "linear autoregression",
+BASELINES = {  # name -> what a person reads (translated with _ where shown)
+    "naive": N_("naive (last value)"),
+    "seasonal_naive": N_("seasonal naive"),
+    "moving_average": N_("moving average"),
+    "linear_ar": N_("linear autoregression"),
 }
 INTERVALS = ("residuals", "mc-dropout")  # the band from validation errors, or from MC dropout
 MC_SAMPLES = 50
@@ -67,15 +68,15 @@ class ForecastConfig:
 
     def validate(self) -> None:
         if self.cell not in CELL_NAMES:
-            raise PlaygroundError("The model must be lstm, gru or rnn.")
+            raise PlaygroundError(_("The model must be lstm, gru or rnn."))
         if not 1 <= self.future <= 1000:
-            raise PlaygroundError("The forecast must reach 1–1000 steps past the last date.")
+            raise PlaygroundError(_("The forecast must reach 1–1000 steps past the last date."))
         if self.interval not in INTERVALS:
-            raise PlaygroundError("The interval comes from 'residuals' or 'mc-dropout'.")
+            raise PlaygroundError(_("The interval comes from 'residuals' or 'mc-dropout'."))
         if self.interval == "mc-dropout" and self.dropout <= 0:
-            raise PlaygroundError("MC dropout needs a dropout above 0; set one or use the validation residuals.")
+            raise PlaygroundError(_("MC dropout needs a dropout above 0; set one or use the validation residuals."))
         if not 1 <= self.folds <= 10:
-            raise PlaygroundError("The backtest takes 1–10 folds.")
+            raise PlaygroundError(_("The backtest takes 1–10 folds."))
 
 
 def prepare(
@@ -234,9 +235,9 @@ class Evaluation:
     future: np.ndarray  # (steps,) the model's forecast past the last date
     low: np.ndarray  # the band
     high: np.ndarray
-    band: str  # how the band was made
-    warnings: list[str] = field(default_factory=list)
-    verdict: str = ""
+    band: str  # how the band was made (in the language of the evaluation)
+    warnings: list[str] = field(default_factory=list)  # in the language of the evaluation
+    verdict: str = ""  # in the language of the evaluation
 
     def as_dict(self) -> dict:
         """JSON-ready: metrics for the model and each baseline, the verdict and the forecast."""
@@ -286,12 +287,13 @@ def _interval(
         origins = np.full(MC_SAMPLES, len(prepared.values) - 1)
         samples = forecast_from(prepared, model_predictor(model, sample=True), origins, steps)
         low, high = np.percentile(samples, [2.5, 97.5], axis=0)
-        return low, high, f"95% band from {MC_SAMPLES} forecasts with dropout left on (MC dropout)"
+        band = _("95% band from {samples} forecasts with dropout left on (MC dropout)").format(samples=MC_SAMPLES)
+        return low, high, band
     # Residuals of recursive forecasts made from every validation origin, lead by lead.
     end = prepared.n_train + prepared.n_val  # first test index: the band never looks at the test part
     origins = np.arange(max(prepared.n_train - 1, prepared.lookback + prepared.offset - 1), end - 1)
     if len(origins) == 0:
-        return future, future, "no band: there is no validation part to measure errors on"
+        return future, future, _("no band: there is no validation part to measure errors on")
     paths = forecast_from(prepared, model_predictor(model), origins, steps)
     sigma = np.empty(steps)
     for k in range(steps):
@@ -300,7 +302,8 @@ def _interval(
         sigma[k] = (
             np.sqrt(np.mean(errors**2)) if len(errors) >= 5 else sigma[max(k - 1, 0)] * np.sqrt((k + 1) / max(k, 1))
         )
-    return future - 1.96 * sigma, future + 1.96 * sigma, "95% band (±1.96 σ) from the validation errors at each lead"
+    band = _("95% band (±1.96 σ) from the validation errors at each lead")
+    return future - 1.96 * sigma, future + 1.96 * sigma, band
 
 
 def evaluate(model: torch.nn.Module, prepared: Prepared, config: ForecastConfig) -> Evaluation:
@@ -346,31 +349,41 @@ def evaluate(model: torch.nn.Module, prepared: Prepared, config: ForecastConfig)
 
 
 def judge(evaluation: Evaluation, prepared: Prepared) -> tuple[str, list[str]]:
-    """The honest verdict against the naive forecast, and warnings where the numbers mislead."""
+    """The honest verdict against the naive forecast, and warnings where the numbers mislead (current language)."""
     name, scores = evaluation.name, evaluation.scores
     model, naive = scores["model"].mae, scores["naive"].mae
     best = min((s.mae, key) for key, s in scores.items() if key != "model")
-    change = (naive - model) / naive * 100 if naive > 0 else 0.0
+    change = (naive - model) / naive if naive > 0 else 0.0  # a share: formatted as a percentage
     if model < naive:
-        verdict = (
-            f"The {name} beats the naive forecast: test MAE {model:.4g} against {naive:.4g} ({change:.1f}% lower)."
-        )
+        verdict = _(
+            "The {name} beats the naive forecast: test MAE {model:.4g} against {naive:.4g} ({change:.1%} lower)."
+        ).format(name=name, model=model, naive=naive, change=change)
     else:
-        verdict = (
-            f"The {name} does not beat the naive forecast: test MAE {model:.4g} against {naive:.4g} "
-            f"({-change:.1f}% higher). Repeating the last value would have done at least as well."
-        )
+        verdict = _(
+            "The {name} does not beat the naive forecast: test MAE {model:.4g} against {naive:.4g} "
+            "({change:.1%} higher). Repeating the last value would have done at least as well."
+        ).format(name=name, model=model, naive=naive, change=-change)
     if best[1] != "naive" and best[0] < model:
-        verdict += f" The best forecast here is the {BASELINES[best[1]]} (MAE {best[0]:.4g})."
+        better = _("The best forecast here is the {baseline} (MAE {mae:.4g}).").format(
+            baseline=_(BASELINES[best[1]]), mae=best[0]
+        )
+        verdict = _("{sentence} {next_sentence}").format(sentence=verdict, next_sentence=better)
     warnings = []
     lag = evaluation.lag
     if lag["lagging"]:
         warnings.append(
-            f"The {name}'s one-step forecast is mostly the series shifted by one step: it correlates "
-            f"{lag['with_previous']:.3f} with the previous values but {lag['with_actual']:.3f} with the values it "
-            f"forecasts, and its predicted moves correlate {lag['move_correlation']:.2f} with the true ones. "
-            "On a chart it seems to "
-            "follow the series one step late; that is the naive forecast, not foresight."
+            _(
+                "The {name}'s one-step forecast is mostly the series shifted by one step: it correlates "
+                "{with_previous:.3f} with the previous values but {with_actual:.3f} with the values it "
+                "forecasts, and its predicted moves correlate {move_correlation:.2f} with the true ones. "
+                "On a chart it seems to "
+                "follow the series one step late; that is the naive forecast, not foresight."
+            ).format(
+                name=name,
+                with_previous=lag["with_previous"],
+                with_actual=lag["with_actual"],
+                move_correlation=lag["move_correlation"],
+            )
         )
     if prepared.target == "price":
         train = prepared.values[: prepared.n_train]
@@ -378,8 +391,10 @@ def judge(evaluation: Evaluation, prepared: Prepared) -> tuple[str, list[str]]:
         outside = float(np.mean((test < train.min()) | (test > train.max())))
         if outside > 0.2:
             warnings.append(
-                f"{outside:.0%} of the test values lie outside the range of the training values; a network trained on "
-                "scaled levels rarely extrapolates there. Log-returns as the target avoid this."
+                _(
+                    "{outside:.0%} of the test values lie outside the range of the training values; a network "
+                    "trained on scaled levels rarely extrapolates there. Log-returns as the target avoid this."
+                ).format(outside=outside)
             )
     return verdict, warnings
 
@@ -412,10 +427,10 @@ def config_from_meta(meta: dict, model: torch.nn.Module | None = None) -> Foreca
     file is not a forecaster, does not say how it was trained, or does not match its network.
     """
     if not isinstance(meta, dict) or meta.get("task") != "forecast":
-        raise PlaygroundError("This model file is not a forecaster.")
+        raise PlaygroundError(_("This model file is not a forecaster."))
     saved = meta.get("config")
     if not isinstance(saved, dict) or not set(MODEL_SETTINGS) <= set(saved):
-        raise PlaygroundError("This model file does not say how its forecaster was trained, so it cannot be used.")
+        raise PlaygroundError(_("This model file does not say how its forecaster was trained, so it cannot be used."))
     config = from_saved(ForecastConfig, saved)
     config.validate()
     if model is not None:
@@ -424,7 +439,7 @@ def config_from_meta(meta: dict, model: torch.nn.Module | None = None) -> Foreca
         except PlaygroundError:
             matches = False
         if not matches:
-            raise PlaygroundError("This model file's settings do not match its network.")
+            raise PlaygroundError(_("This model file's settings do not match its network."))
     return config
 
 
@@ -445,7 +460,7 @@ def evaluate_saved(
     config = config_from_meta(meta, model)
     scaler = Scaler.from_dict(meta.get("scaler"))
     if scaler.kind != config.scaler:
-        raise PlaygroundError("This model file's settings do not match its scaler.")
+        raise PlaygroundError(_("This model file's settings do not match its scaler."))
     chosen = {"future": future, "interval": interval, "season": season}
     config = replace(config, **{k: v for k, v in chosen.items() if v is not None})
     prepared = prepare(series, config, scaler=scaler)
@@ -463,12 +478,18 @@ def backtest(
     stop: threading.Event | None = None,
 ) -> pd.DataFrame:
     """Rolling origin: the test part is cut into ``folds`` blocks; fold f trains on all that precedes block f
-    and forecasts it one step at a time. One row per fold and forecaster: MAE and RMSE."""
+    and forecasts it one step at a time. One row per fold and forecaster: MAE and RMSE.
+
+    The column names are fixed keys; the forecasters' names are in the current language."""
     config.validate()
     full = prepare(series, config)
     block = full.n_test // config.folds
     if block < config.horizon:
-        raise PlaygroundError(f"The test part ({full.n_test} points) is too short for {config.folds} folds.")
+        raise PlaygroundError(
+            _("The test part ({points} points) is too short for {folds} folds.").format(
+                points=full.n_test, folds=config.folds
+            )
+        )
     rows = []
     first_test = full.n_train + full.n_val
     for f in range(config.folds):
@@ -490,7 +511,7 @@ def backtest(
                     "from": dates[0].date().isoformat(),
                     "to": dates[-1].date().isoformat(),
                     "train points": prepared.n_train,
-                    "forecaster": evaluation.name if name == "model" else BASELINES[name],
+                    "forecaster": evaluation.name if name == "model" else _(BASELINES[name]),
                     "MAE": s.mae,
                     "RMSE": s.rmse,
                 }

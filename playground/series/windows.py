@@ -16,6 +16,7 @@ import numpy as np
 import torch
 
 from playground.errors import PlaygroundError
+from playground.i18n import _
 from playground.series.data import Series
 
 TARGETS = ("price", "log-return")
@@ -32,7 +33,7 @@ class Scaler:
     @classmethod
     def fit(cls, kind: str, values: np.ndarray) -> Scaler:
         if kind not in SCALERS:
-            raise PlaygroundError(f"The scaler must be one of {', '.join(SCALERS)}.")
+            raise PlaygroundError(_("The scaler must be one of {scalers}.").format(scalers=", ".join(SCALERS)))
         if kind == "standard":
             shift, scale = float(values.mean()), float(values.std())
         else:
@@ -48,9 +49,9 @@ class Scaler:
         try:
             kind, shift, scale = saved["kind"], float(saved["shift"]), float(saved["scale"])
         except (KeyError, TypeError, ValueError):
-            raise PlaygroundError("This model file's scaler is not readable, so the model cannot be used.") from None
+            raise PlaygroundError(_("This model file's scaler is not readable, so the model cannot be used.")) from None
         if kind not in SCALERS or not math.isfinite(shift) or not math.isfinite(scale) or scale <= 0:
-            raise PlaygroundError("This model file's scaler is not readable, so the model cannot be used.")
+            raise PlaygroundError(_("This model file's scaler is not readable, so the model cannot be used."))
         return cls(kind, shift, scale)
 
     def transform(self, x):
@@ -60,15 +61,18 @@ class Scaler:
         return x * self.scale + self.shift
 
     def formula(self) -> str:
+        """The scaling as a formula with its numbers, and where they come from (in the current language)."""
         if self.kind == "standard":
-            return f"z = (x − {self.shift:.4g}) / {self.scale:.4g}   (training mean and standard deviation)"
-        return f"z = (x − {self.shift:.4g}) / {self.scale:.4g}   (training minimum and range)"
+            text = _("z = (x − {shift:.4g}) / {scale:.4g}   (training mean and standard deviation)")
+        else:
+            text = _("z = (x − {shift:.4g}) / {scale:.4g}   (training minimum and range)")
+        return text.format(shift=self.shift, scale=self.scale)
 
 
 def split_counts(n: int, test_split: float, val_split: float, test_points: int | None = None) -> tuple[int, int, int]:
     """(train, validation, test) numbers of values, in time order; validation is a share of what precedes the test."""
     if not 0 < test_split < 1 or not 0 <= val_split < 1:
-        raise PlaygroundError("The test share must be between 0 and 1, and the validation share below 1.")
+        raise PlaygroundError(_("The test share must be between 0 and 1, and the validation share below 1."))
     n_test = test_points if test_points is not None else int(round(n * test_split))
     n_val = int(round((n - n_test) * val_split))
     return n - n_test - n_val, n_val, n_test
@@ -81,10 +85,10 @@ def to_target(values: np.ndarray, target: str) -> np.ndarray:
     if target == "log-return":
         if (values <= 0).any():
             raise PlaygroundError(
-                "Log-returns need positive values; this series has zeros or negatives, so model the values."
+                _("Log-returns need positive values; this series has zeros or negatives, so model the values.")
             )
         return np.diff(np.log(values))
-    raise PlaygroundError(f"The target must be one of {', '.join(TARGETS)}.")
+    raise PlaygroundError(_("The target must be one of {targets}.").format(targets=", ".join(TARGETS)))
 
 
 def to_values(z_hat: np.ndarray, last_value: np.ndarray, target: str) -> np.ndarray:
@@ -151,7 +155,7 @@ def make_windows(
     The scaler is fitted on the training part, unless ``fitted`` (a saved model's scaler) is given.
     """
     if not 1 <= lookback <= 1000 or not 1 <= horizon <= 365:
-        raise PlaygroundError("The lookback must be 1–1000 steps and the horizon 1–365 steps.")
+        raise PlaygroundError(_("The lookback must be 1–1000 steps and the horizon 1–365 steps."))
     n = len(series)
     n_train, n_val, n_test = split_counts(n, test_split, val_split, test_points)
     z = to_target(series.values, target)
@@ -159,10 +163,12 @@ def make_windows(
     need = lookback + offset + horizon + MIN_TRAIN_WINDOWS - 1
     if n_train < need or n_test < horizon:
         raise PlaygroundError(
-            f"The series has {n} points, too few for a lookback of {lookback} and a horizon of {horizon}: "
-            f"the training part ({n_train} points) needs at least {need} "
-            f"and the test part ({n_test}) at least {horizon}. "
-            "Use a longer period, a shorter lookback or a smaller test share."
+            _(
+                "The series has {n} points, too few for a lookback of {lookback} and a horizon of {horizon}: "
+                "the training part ({n_train} points) needs at least {need} "
+                "and the test part ({n_test}) at least {horizon}. "
+                "Use a longer period, a shorter lookback or a smaller test share."
+            ).format(n=n, lookback=lookback, horizon=horizon, n_train=n_train, need=need, n_test=n_test)
         )
     if fitted is None:
         fitted = Scaler.fit(scaler, z[: n_train - offset])  # training part only: no leakage from the future

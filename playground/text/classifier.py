@@ -11,6 +11,7 @@ import torch
 from torch import nn
 
 from playground.errors import PlaygroundError
+from playground.i18n import _
 from playground.models import create_model
 from playground.models.text import CELLS
 from playground.share import SEED_MAX, bounded, one_of
@@ -88,7 +89,7 @@ class PreparedText:
 def prepare(dataset: TextDataset, config: TextTrainConfig) -> PreparedText:
     """Seeded split (test, then validation), a tokenizer fitted on the training texts only, padding."""
     if not 0 <= config.test_split <= 0.5 or not 0 <= config.val_split <= 0.5:
-        raise PlaygroundError("The test and validation shares must each be between 0% and 50%.")
+        raise PlaygroundError(_("The test and validation shares must each be between 0% and 50%."))
     n = len(dataset.texts)
     order = np.random.default_rng(config.seed).permutation(n)
     if dataset.name == "toy":  # three sentences: train and test on all of them, as the course does
@@ -98,7 +99,7 @@ def prepare(dataset: TextDataset, config: TextTrainConfig) -> PreparedText:
         n_val = int(round((n - n_test) * config.val_split))
         test_idx, val_idx, train_idx = order[:n_test], order[n_test : n_test + n_val], order[n_test + n_val :]
     if len(train_idx) < 2 or len(set(dataset.labels[train_idx])) < 2:
-        raise PlaygroundError("The training part needs texts of both labels.")
+        raise PlaygroundError(_("The training part needs texts of both labels."))
     mode = config.resolved_mode(dataset.language)
     train_texts = [dataset.texts[i][:MAX_TEXT_CHARS] for i in train_idx]
     tokenizer = Tokenizer(mode, config.resolved_num_words(n)).fit(train_texts)
@@ -245,11 +246,11 @@ class Explanation:
 def explain(model: nn.Module, meta: dict, text: str) -> Explanation:
     """The prediction for ``text`` with each token's contribution and the verdict token by token."""
     if not text or not text.strip():
-        raise PlaygroundError("Type some text first.")
+        raise PlaygroundError(_("Type some text first."))
     tokenizer = Tokenizer.from_meta(meta["tokenizer"])
     tokens, ids = tokenizer.encode(text[:MAX_TEXT_CHARS])
     if not tokens:
-        raise PlaygroundError("The text has no words or characters the tokenizer can read.")
+        raise PlaygroundError(_("The text has no words or characters the tokenizer can read."))
     maxlen, truncated = meta["maxlen"], max(0, len(tokens) - meta["maxlen"])
     if truncated:
         keep = slice(-maxlen, None) if meta["truncating"] == "pre" else slice(0, maxlen)

@@ -15,6 +15,7 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from playground.errors import PlaygroundError
+from playground.i18n import _
 
 OOV = "<OOV>"
 MODES = ("en", "zh-char", "zh-word")
@@ -45,7 +46,9 @@ def split(text: str, mode: str) -> list[str]:
 
         jieba.setLogLevel(60)
         return [t.lower() for t in jieba.lcut(text) if t.strip()]
-    raise PlaygroundError(f"Unknown tokenizer mode '{mode}'; choose one of {', '.join(MODES)}.")
+    raise PlaygroundError(
+        _("Unknown tokenizer mode '{mode}'; choose one of {modes}.").format(mode=mode, modes=", ".join(MODES))
+    )
 
 
 @dataclass
@@ -59,12 +62,12 @@ class Tokenizer:
 
     def fit(self, texts: Iterable[str]) -> Tokenizer:
         if self.num_words < 3:
-            raise PlaygroundError("The vocabulary needs room for at least one word (num_words ≥ 3).")
+            raise PlaygroundError(_("The vocabulary needs room for at least one word (num_words ≥ 3)."))
         counter: Counter[str] = Counter()
         for text in texts:
             counter.update(split(text, self.mode))
         ranked = sorted(counter.items(), key=lambda kv: -kv[1])  # stable: ties keep first appearance
-        self.word_index = {OOV: 1} | {w: i for i, (w, _) in enumerate(ranked, start=2)}
+        self.word_index = {OOV: 1} | {w: i for i, (w, _count) in enumerate(ranked, start=2)}
         self.counts = dict(ranked)
         return self
 
@@ -104,9 +107,9 @@ def pad_sequences(
 ) -> np.ndarray:
     """As Keras: (N, maxlen) int64; 'pre' pads or cuts at the start, 'post' at the end."""
     if maxlen < 1:
-        raise PlaygroundError("maxlen must be at least 1.")
+        raise PlaygroundError(_("maxlen must be at least 1."))
     if padding not in ("pre", "post") or truncating not in ("pre", "post"):
-        raise PlaygroundError("Padding and truncating must each be 'pre' or 'post'.")
+        raise PlaygroundError(_("Padding and truncating must each be 'pre' or 'post'."))
     out = np.full((len(sequences), maxlen), value, dtype=np.int64)
     for row, seq in enumerate(sequences):
         seq = list(seq)

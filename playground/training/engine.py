@@ -21,6 +21,7 @@ from torch import nn
 
 from playground.device import amp_dtype, autocast, pick_device
 from playground.errors import PlaygroundError
+from playground.i18n import _
 
 OPTIMIZERS = ("adam", "adamw", "sgd", "momentum", "rmsprop")
 
@@ -47,21 +48,27 @@ class TrainConfig:
     def validate(self) -> None:
         """Raise PlaygroundError on a setting that cannot work, in one sentence."""
         if self.epochs < 1:
-            raise PlaygroundError("Epochs must be at least 1.")
+            raise PlaygroundError(_("Epochs must be at least 1."))
         if self.batch_size < 1:
-            raise PlaygroundError("Batch size must be at least 1.")
+            raise PlaygroundError(_("Batch size must be at least 1."))
         if not (self.lr > 0 and math.isfinite(self.lr)):
-            raise PlaygroundError("The learning rate must be a positive number.")
+            raise PlaygroundError(_("The learning rate must be a positive number."))
         if self.optimizer not in OPTIMIZERS:
-            raise PlaygroundError(f"Unknown optimiser '{self.optimizer}'; choose one of {', '.join(OPTIMIZERS)}.")
+            raise PlaygroundError(
+                _("Unknown optimiser '{name}'; choose one of {options}.").format(
+                    name=self.optimizer, options=", ".join(OPTIMIZERS)
+                )
+            )
         if self.loss not in LOSSES:
-            raise PlaygroundError(f"Unknown loss '{self.loss}'; choose one of {', '.join(LOSSES)}.")
+            raise PlaygroundError(
+                _("Unknown loss '{name}'; choose one of {options}.").format(name=self.loss, options=", ".join(LOSSES))
+            )
         if self.best_by not in ("loss", "metric"):
-            raise PlaygroundError("The best epoch is chosen by 'loss' or 'metric'.")
+            raise PlaygroundError(_("The best epoch is chosen by 'loss' or 'metric'."))
         if self.schedule not in ("constant", "onecycle"):
-            raise PlaygroundError("The learning-rate schedule must be 'constant' or 'onecycle'.")
+            raise PlaygroundError(_("The learning-rate schedule must be 'constant' or 'onecycle'."))
         if self.weight_decay < 0 or self.l1 < 0:
-            raise PlaygroundError("Regularisation strengths cannot be negative.")
+            raise PlaygroundError(_("Regularisation strengths cannot be negative."))
 
 
 @dataclass
@@ -81,11 +88,11 @@ class TensorData:
 
     def __post_init__(self) -> None:
         if len(self.X_train) == 0:
-            raise PlaygroundError("There is no training data.")
+            raise PlaygroundError(_("There is no training data."))
         if len(self.X_train) != len(self.y_train):
-            raise PlaygroundError("Inputs and targets have different lengths.")
+            raise PlaygroundError(_("Inputs and targets have different lengths."))
         if (self.X_val is None) != (self.y_val is None):
-            raise PlaygroundError("Validation inputs and targets must be given together.")
+            raise PlaygroundError(_("Validation inputs and targets must be given together."))
 
     @property
     def has_val(self) -> bool:
@@ -259,7 +266,7 @@ class Callback:
 def make_optimizer(model: nn.Module, config: TrainConfig) -> torch.optim.Optimizer:
     params = [p for p in model.parameters() if p.requires_grad]
     if not params:
-        raise PlaygroundError("The model has no trainable parameters.")
+        raise PlaygroundError(_("The model has no trainable parameters."))
     kind, lr, wd = config.optimizer, config.lr, config.weight_decay
     if kind == "adam":
         return torch.optim.Adam(params, lr=lr, weight_decay=wd)
@@ -444,7 +451,7 @@ class _Training:
         train_metric = self.loss_spec.score(torch.cat(kept), self.data.y_train[seen_idx]).item()
         train_seconds = time.perf_counter() - epoch_start
         if not math.isfinite(train_loss):
-            raise PlaygroundError("The loss became infinite or NaN; lower the learning rate and train again.")
+            raise PlaygroundError(_("The loss became infinite or NaN; lower the learning rate and train again."))
         val_loss = val_metric = None
         if self.data.has_val:
             val_loss, val_metric = evaluate(self.model, self.data.X_val, self.data.y_val, self.config)

@@ -31,6 +31,7 @@ import torch
 from torch import nn
 
 from playground.errors import PlaygroundError
+from playground.i18n import _
 from playground.training import workers
 from playground.training.engine import BatchEvent, Callback, EpochStats, History, TrainConfig
 
@@ -389,7 +390,10 @@ class Job:
                 state, error = FAILED, str(exc)
             except Exception as exc:  # a bug: keep the app alive, log the details
                 log.exception("training job %s failed", self.name)
-                state, error = FAILED, f"Training failed unexpectedly ({type(exc).__name__}: {exc})."
+                state, error = (
+                    FAILED,
+                    _("Training failed unexpectedly ({error}).").format(error=f"{type(exc).__name__}: {exc}"),
+                )
             finally:
                 self._slots.release(self, seconds)
             self._set(state=state, error=error, finished=time.perf_counter())
@@ -422,8 +426,10 @@ class _Owners:
             other = self._jobs.get(job.owner)
             if other is not None and other is not job and not other.finished:
                 raise PlaygroundError(
-                    f"You already have a run queued or training ({other.name}); "
-                    "stop it or let it finish before starting another."
+                    _(
+                        "You already have a run queued or training ({name}); "
+                        "stop it or let it finish before starting another."
+                    ).format(name=_(other.name))
                 )
             self._jobs[job.owner] = job
 

@@ -39,7 +39,7 @@ import torch
 from torch import nn
 
 from playground.errors import PlaygroundError
-from playground.i18n import language, language_of
+from playground.i18n import _, language, language_of
 from playground.training.engine import BatchEvent, Callback, EpochStats, History, TrainConfig
 
 log = logging.getLogger(__name__)
@@ -185,7 +185,7 @@ class Pool:
         """Start ``count`` workers now (in the background), so the first runs do not wait for them."""
         with self._lock:
             missing = count - len(self._idle)
-        for _ in range(max(0, missing)):
+        for _started in range(max(0, missing)):
             threading.Thread(target=self._add, name="playground-worker-start", daemon=True).start()
 
     def _add(self) -> None:
@@ -244,8 +244,10 @@ def run_in_worker(target: Callable, context, threads: int) -> Any:
     except (EOFError, OSError):
         worker.process.join(5)
         raise PlaygroundError(
-            f"The training process stopped unexpectedly (exit code {worker.process.exitcode}), "
-            "perhaps out of memory; try a smaller run."
+            _(
+                "The training process stopped unexpectedly (exit code {code}), perhaps out of memory; "
+                "try a smaller run."
+            ).format(code=worker.process.exitcode)
         ) from None
     finally:
         over.set()

@@ -12,6 +12,7 @@ import torch
 from torch import nn
 
 from playground.errors import PlaygroundError
+from playground.i18n import _
 from playground.models import Summary, get_spec, models_for, summarize
 from playground.models.registry import create_for_input
 from playground.share import SEED_MAX, bounded, one_of
@@ -45,9 +46,9 @@ class ArchitecturesConfig:
 
     def __post_init__(self):
         if get_spec(self.inspect).task != "image":
-            raise PlaygroundError(f"'{self.inspect}' is not an image model.")
+            raise PlaygroundError(_("'{name}' is not an image model.").format(name=self.inspect))
         if unknown := [name for name in self.compare if name not in models_for("architectures")]:
-            raise PlaygroundError(f"This page does not train {', '.join(unknown)}.")
+            raise PlaygroundError(_("This page does not train {models}.").format(models=", ".join(unknown)))
 
     def comparison(self) -> ImageTrainConfig:
         return ImageTrainConfig(dataset=self.dataset, epochs=self.epochs, train_size=self.train_size, seed=self.seed)
@@ -69,6 +70,15 @@ class Stage:
     macs: int
     receptive_field: int  # pixels of the input one output position sees
     residual: bool  # whether the stage is made of residual blocks with their skips on
+
+    @property
+    def title(self) -> str:
+        """The stage's name for people: "stem" and "block 2" translated, a module's own name (layer1) as it is."""
+        if self.name == "stem":
+            return _("stem")
+        if self.name.startswith("block "):
+            return _("block {n}").format(n=self.name.removeprefix("block "))
+        return self.name
 
 
 def build(name: str, input_shape: Sequence[int], classes: int | None = None, **kwargs) -> nn.Module:
@@ -170,7 +180,7 @@ def compare(
 ) -> list[Contender]:
     """Train each architecture on the same data, seed and budget; one Contender each, in order."""
     if not names:
-        raise PlaygroundError("Choose at least one architecture to train.")
+        raise PlaygroundError(_("Choose at least one architecture to train."))
     shape, classes = tuple(prepared.meta["input"]), len(prepared.meta["classes"])
     device = torch.device(config.device) if config.device else None
     results = []
@@ -270,7 +280,7 @@ def residual_experiment(
         if stop is not None and stop.is_set():
             break
         if on_model is not None:
-            on_model("with skips" if skip else "plain (no skips)", i + 1, 2)
+            on_model(_("with skips") if skip else _("plain (no skips)"), i + 1, 2)
         seed_everything(config.seed)
         model = build("deep-net", shape, classes, layers=(blocks_per_stage,) * 3, skip=skip)
         norms, losses = GradientNorms(), BatchLosses()

@@ -14,8 +14,9 @@ from PIL import Image
 from torch import nn
 
 from playground.data.decode import ClassImages
-from playground.data.images import ImageDataset
+from playground.data.images import ImageDataset, described
 from playground.errors import PlaygroundError
+from playground.i18n import N_, _
 from playground.models.registry import create_for_input
 from playground.share import SEED_MAX, bounded, one_of
 from playground.training import Callback, History, TensorData, TrainConfig, fit, seed_everything
@@ -79,14 +80,14 @@ def _shift_rotate(xb: torch.Tensor, generator: torch.Generator) -> torch.Tensor:
 def prepare(dataset: ImageDataset, config: ImageTrainConfig) -> Prepared:
     """Split off ``val_split`` of the training images (seeded) and normalise with training statistics."""
     if not 0.0 <= config.val_split <= 0.5:
-        raise PlaygroundError("The validation share must be between 0% and 50%.")
+        raise PlaygroundError(_("The validation share must be between 0% and 50%."))
     n = len(dataset.X_train)
     order = torch.randperm(n, generator=torch.Generator().manual_seed(config.seed))
     n_val = int(n * config.val_split)
     val_idx, train_idx = order[:n_val], order[n_val:]
     if config.train_size:
         if config.train_size < 10:
-            raise PlaygroundError("Use at least 10 training images.")
+            raise PlaygroundError(_("Use at least 10 training images."))
         train_idx = train_idx[: config.train_size]
     X = dataset.X_train[train_idx].float() / 255  # only the training part: no float copy of the whole set
     mean = X.mean(dim=(0, 2, 3))
@@ -103,7 +104,7 @@ def prepare(dataset: ImageDataset, config: ImageTrainConfig) -> Prepared:
         dataset.y_train[val_idx] if n_val else None,
         augment=_shift_rotate if config.augment else None,
     )
-    channels, size, _ = dataset.shape
+    channels, size, _width = dataset.shape
     meta = {
         "task": "image",
         "dataset": dataset.name,
@@ -230,7 +231,7 @@ def _capture(model: nn.Module, x: torch.Tensor, layers: list[nn.Module]) -> tupl
 def feature_maps(model: nn.Module, x: torch.Tensor) -> list[np.ndarray]:
     """After each activation (or ResNet stage): a list of (channels, H, W) arrays for one input (1, C, H, W)."""
     model.eval()
-    _, outputs = _capture(model, x, seen_layers(model))
+    _logits, outputs = _capture(model, x, seen_layers(model))
     return [a[0].float().cpu().numpy().copy() for a in outputs if a.dim() == 4]
 
 
@@ -274,7 +275,12 @@ def own_dataset(classes: ClassImages, size: int = 64, test_share: float = 0.2, s
     def stack(xs):
         return torch.from_numpy(np.stack(xs)).permute(0, 3, 1, 2).contiguous()
 
-    source = f"your {len(names)} classes: {len(train_x)} training and {len(test_x)} test images"
+    source = described(
+        N_("your {classes} classes: {train} training and {test} test images"),
+        classes=len(names),
+        train=len(train_x),
+        test=len(test_x),
+    )
     return ImageDataset(
-        "own", stack(train_x), torch.tensor(train_y), stack(test_x), torch.tensor(test_y), tuple(names), source
+        "own", stack(train_x), torch.tensor(train_y), stack(test_x), torch.tensor(test_y), tuple(names), **source
     )

@@ -15,11 +15,12 @@ import torch
 from PIL import Image
 
 from playground.errors import PlaygroundError
+from playground.i18n import _
 
 
 @dataclass(frozen=True)
 class Step:
-    title: str
+    title: str  # title and note are in the language of the run that made the step
     image: np.ndarray  # (H, W) or (H, W, 3) uint8, for display
     note: str = ""
 
@@ -55,25 +56,26 @@ def _centre_of_mass(a: np.ndarray) -> tuple[float, float]:
 
 def mnist_like(image: Image.Image, style: str = "digit", size: int = 28) -> list[Step]:
     """Grey → inverted if needed → paper removed → cropped → scaled and centred (``size``×``size``)."""
-    steps = [Step("grayscale", np.asarray(image.convert("L")))]
+    steps = [Step(_("grayscale"), np.asarray(image.convert("L")))]
     grey = steps[0].image.astype(np.float64)
     border = np.concatenate([grey[0], grey[-1], grey[:, 0], grey[:, -1]])
     if np.median(border) > 127:  # light paper: MNIST digits are light ink on black
         grey = 255 - grey
-        steps.append(Step("inverted", grey.astype(np.uint8), "dark ink on light paper → light ink on black"))
+        steps.append(Step(_("inverted"), grey.astype(np.uint8), _("dark ink on light paper → light ink on black")))
     else:
-        steps.append(Step("not inverted", grey.astype(np.uint8), "already light on dark"))
+        steps.append(Step(_("not inverted"), grey.astype(np.uint8), _("already light on dark")))
     g8 = grey.astype(np.uint8)
     threshold = _otsu(g8)
     ink = np.where(grey > threshold, grey - threshold, 0.0)
     if ink.max() <= 0:
-        raise PlaygroundError("No drawing or object stands out from the background in this picture.")
+        raise PlaygroundError(_("No drawing or object stands out from the background in this picture."))
     ink = ink / ink.max() * 255
-    steps.append(Step("background removed", ink.astype(np.uint8), f"pixels below {threshold:.0f} set to black"))
+    note = _("pixels below {threshold:.0f} set to black").format(threshold=threshold)
+    steps.append(Step(_("background removed"), ink.astype(np.uint8), note))
     rows, cols = np.nonzero(ink > 0.1 * 255)
     top, bottom, left, right = rows.min(), rows.max() + 1, cols.min(), cols.max() + 1
     crop = ink[top:bottom, left:right]
-    steps.append(Step("cropped to the content", _square(crop).astype(np.uint8)))
+    steps.append(Step(_("cropped to the content"), _square(crop).astype(np.uint8)))
     box = 20 if style == "digit" else size  # MNIST fits digits in 20×20 and centres them in 28×28
     h, w = crop.shape
     scale = box / max(h, w)
@@ -87,21 +89,22 @@ def mnist_like(image: Image.Image, style: str = "digit", size: int = 28) -> list
     else:
         top, left = (size - new_h) // 2, (size - new_w) // 2
     canvas[top : top + new_h, left : left + new_w] = small
-    note = "20×20 box, centred by mass" if style == "digit" else "fitted and centred"
-    steps.append(Step(f"resized to {size}×{size}", canvas.clip(0, 255).astype(np.uint8), note))
+    note = _("20×20 box, centred by mass") if style == "digit" else _("fitted and centred")
+    title = _("resized to {size}×{size}").format(size=size)
+    steps.append(Step(title, canvas.clip(0, 255).astype(np.uint8), note))
     return steps
 
 
 def plain(image: Image.Image, channels: int, size: int) -> list[Step]:
     """Colour or grey as the model needs, the central square, resized to ``size``×``size``."""
     image = image.convert("RGB" if channels == 3 else "L")
-    steps = [Step("colour" if channels == 3 else "grayscale", np.asarray(image))]
+    steps = [Step(_("colour") if channels == 3 else _("grayscale"), np.asarray(image))]
     w, h = image.size
     side = min(w, h)
     square = image.crop(((w - side) // 2, (h - side) // 2, (w - side) // 2 + side, (h - side) // 2 + side))
-    steps.append(Step("central square", np.asarray(square)))
+    steps.append(Step(_("central square"), np.asarray(square)))
     resized = square.resize((size, size), Image.Resampling.LANCZOS)
-    steps.append(Step(f"resized to {size}×{size}", np.asarray(resized)))
+    steps.append(Step(_("resized to {size}×{size}").format(size=size), np.asarray(resized)))
     return steps
 
 
@@ -117,7 +120,7 @@ def to_model_input(steps: list[Step], meta: dict) -> torch.Tensor:
 
 def preprocess(image: Image.Image, meta: dict) -> tuple[list[Step], torch.Tensor]:
     """The steps to show and the model's input, as the model's training data was prepared."""
-    channels, size, _ = meta["input"]
+    channels, size, _width = meta["input"]
     style = meta.get("style", "photo")
     steps = mnist_like(image, style, size) if style in ("digit", "object") else plain(image, channels, size)
     return steps, to_model_input(steps, meta)

@@ -23,6 +23,7 @@ from torch import nn
 from playground.data.decode import ClassImages
 from playground.data.images import ImageDataset, online
 from playground.errors import PlaygroundError
+from playground.i18n import N_, _
 from playground.models import create_model
 from playground.models.io import read_tensors
 from playground.training import Callback, TensorData, TrainConfig, fit, seed_everything
@@ -59,38 +60,45 @@ def _state_dict_of(payload) -> dict:
     if isinstance(payload, dict) and isinstance(payload.get("state_dict"), dict):
         payload = payload["state_dict"]  # the playground's own files, and common checkpoints
     if not isinstance(payload, dict) or not all(isinstance(v, torch.Tensor) for v in payload.values()):
-        raise PlaygroundError("This file holds no ResNet-50 weights (a state_dict of tensors was expected).")
+        raise PlaygroundError(_("This file holds no ResNet-50 weights (a state_dict of tensors was expected)."))
     return {k.removeprefix("module."): v for k, v in payload.items()}  # saved from DataParallel
 
 
 def load_resnet50(weights: bytes | str | Path | None = None, check_online=None) -> tuple[nn.Module, str]:
-    """(ResNet-50 in eval mode with ImageNet weights, where they came from)."""
+    """(ResNet-50 in eval mode with ImageNet weights, where they came from).
+
+    Where they came from is English, marked for the catalog: show it with ``_()``.
+    """
     if weights is not None:
-        state, source = _state_dict_of(read_tensors(weights, "weights file")), "your weights file"
+        state, source = _state_dict_of(read_tensors(weights, "weights file")), N_("your weights file")
     elif cached_weights().is_file():
         state, source = (
             _state_dict_of(read_tensors(cached_weights(), "weights file")),
-            "torchvision's IMAGENET1K_V2 (cached)",
+            N_("torchvision's IMAGENET1K_V2 (cached)"),
         )
     else:
         if not (check_online or online)(HOST):
             raise PlaygroundError(
-                "The pretrained ResNet-50 weights (98 MB) cannot be downloaded without a network connection; "
-                "load a ResNet-50 weights file (.pth) instead."
+                _(
+                    "The pretrained ResNet-50 weights (98 MB) cannot be downloaded without a network connection; "
+                    "load a ResNet-50 weights file (.pth) instead."
+                )
             )
         try:
             state = fetch_weights()
         except PlaygroundError:
             raise
         except Exception as exc:  # HTTP, hash mismatch, disk full
-            raise PlaygroundError(f"The ResNet-50 weights could not be downloaded ({type(exc).__name__}).") from None
-        source = "torchvision's IMAGENET1K_V2 (downloaded)"
+            raise PlaygroundError(
+                _("The ResNet-50 weights could not be downloaded ({error}).").format(error=type(exc).__name__)
+            ) from None
+        source = N_("torchvision's IMAGENET1K_V2 (downloaded)")
     model = create_model("resnet50")
     try:
         model.load_state_dict(state)
     except RuntimeError:
         raise PlaygroundError(
-            "The weights in this file are not a ResNet-50's (their names or shapes differ)."
+            _("The weights in this file are not a ResNet-50's (their names or shapes differ).")
         ) from None
     return model.eval(), source
 
@@ -170,13 +178,13 @@ def _head_accuracy(
     set_stage: Callable[[str], None],
 ) -> float | None:
     """Test accuracy of a new linear head on the frozen backbone's features; None if stopped before it trained."""
-    set_stage("ResNet-50 features of your images")
+    set_stage(_("ResNet-50 features of your images"))
     backbone.eval()
     train_features = features(backbone, data224.X_train, stop=stop)
     test_features = None if train_features is None else features(backbone, data224.X_test, stop=stop)
     if test_features is None:
         return None
-    set_stage("a new head on the frozen features")
+    set_stage(_("a new head on the frozen features"))
     seed_everything(seed)
     head = nn.Linear(train_features.shape[1], len(data224.classes))
     history = fit(
@@ -200,7 +208,7 @@ def _scratch_accuracy(
     set_stage: Callable[[str], None],
 ) -> float | None:
     """Test accuracy of the course CNN trained from scratch on 64×64 copies; None if stopped before it trained."""
-    set_stage("the course CNN from scratch")
+    set_stage(_("the course CNN from scratch"))
     data64 = own_dataset(images, size=64, seed=seed)  # the same split: the permutation depends only on the seed
     config = ImageTrainConfig(dataset="own", epochs=epochs, lr=0.002, val_split=0.0, seed=seed)
     prepared = prepare(data64, config)
