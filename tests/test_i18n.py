@@ -70,7 +70,8 @@ def test_chinese_uses_the_course_terms_and_one_plural_form():
             ngettext("Trained {n} epoch in {time}.", "Trained {n} epochs in {time}.", 3).format(n=3, time="2 秒")
             == "已训练 3 轮，用时 2 秒。"
         )
-    assert ngettext("Trained {n} epoch in {time}.", "Trained {n} epochs in {time}.", 1) == "Trained {n} epoch in {time}."
+    singular = ngettext("Trained {n} epoch in {time}.", "Trained {n} epochs in {time}.", 1)
+    assert singular == "Trained {n} epoch in {time}."
     assert _("Backpropagation") == "Backpropagation"  # English outside the block
 
 
