@@ -19,7 +19,7 @@ header(
 st.subheader(_("The course: {title}").format(title=_(COURSE_TITLE)))
 for i, section in enumerate(COURSE):
     with st.container(border=True):
-        start = f" · :green-badge[{_('start here')}]" if i == 0 else ""
+        start = " · :green-badge[{label}]".format(label=_("start here")) if i == 0 else ""
         st.markdown(f"**{section.number} {_(section.title)}**{start}")
         for lesson in (lesson for lesson in LESSONS if lesson.section == section.number):
             st.page_link(lesson.path, label=_(lesson.title), icon=lesson.icon)

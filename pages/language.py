@@ -7,7 +7,9 @@ import streamlit as st
 from playground.i18n import DEFAULT, LANGUAGES, normalise, use_language
 
 PARAM = "lang"  # in the URL, so a shared link opens in the same language
-CHOICE = "language"  # the session's choice: the sidebar switch's key
+CHOICE = "language"  # the session's language
+SWITCH = "language.switch"  # the sidebar switch (a widget's state: each page has its own, so it opens at CHOICE)
+OPTIONS = ["zh", "en"]
 
 
 def resolve() -> str:
@@ -21,6 +23,18 @@ def resolve() -> str:
     return lang
 
 
+def _switched() -> None:
+    st.session_state[CHOICE] = st.session_state[SWITCH]
+
+
 def switch() -> None:
     """The sidebar's language switch (中文 / English); changing it reruns the page in that language."""
-    st.sidebar.radio("语言 · Language", list(LANGUAGES)[::-1], format_func=LANGUAGES.get, horizontal=True, key=CHOICE)
+    st.sidebar.radio(
+        "语言 · Language",
+        OPTIONS,
+        index=OPTIONS.index(st.session_state[CHOICE]),
+        format_func=LANGUAGES.get,
+        horizontal=True,
+        key=SWITCH,
+        on_change=_switched,
+    )

@@ -117,7 +117,7 @@ def from_query(cls: type[C], params: Mapping[str, str], prefix: str) -> tuple[C,
         try:
             value = _decode(str(params[key]), default)
         except (ValueError, TypeError):
-            ignored.append(f"{f.name}={params[key]} ({_('not readable')})")
+            ignored.append("{field}={value} ({why})".format(field=f.name, value=params[key], why=_("not readable")))
             continue
         allowed = _allowed(value, f.metadata)
         if allowed is None:

@@ -67,7 +67,8 @@ def summary(args: argparse.Namespace) -> None:
         raise PlaygroundError(
             _("'{name}' cannot take inputs of shape {shape}.").format(name=args.name, shape=list(args.input))
         ) from None
-    lines = [f"{_('layer'):<20}{_('type'):<14}{_('output shape'):<20}{_('params'):>10}"]
+    layer, kind, shape, params = _("layer"), _("type"), _("output shape"), _("params")
+    lines = [f"{layer:<20}{kind:<14}{shape:<20}{params:>10}"]
     lines += [f"{r.name:<20}{r.type:<14}{str(list(r.output_shape)):<20}{r.params:>10,}" for r in result.rows]
     lines.append(
         _("total params: {total:,}  trainable: {trainable:,}  multiply-adds: {macs:,}").format(
