@@ -6,8 +6,8 @@ from pages.language import resolve
 from playground.i18n import _
 from playground.lessons import HOME, PAGES
 
-st.set_page_config(page_title="Deep Learning Playground", page_icon="🧠", layout="wide")
-resolve()
+resolve()  # the language first: every title below is in it
+st.set_page_config(page_title=_("Deep Learning Playground"), page_icon="🧠", layout="wide")
 navigation = [
     st.Page(page.path, title=_(page.title), icon=page.icon, url_path=page.slug, default=page is HOME) for page in PAGES
 ]
