@@ -1,23 +1,21 @@
 """CNN image classifier: data, a registered image model trained live, results, and classifying your own pictures."""
 
-import numpy as np
 import streamlit as st
 import torch
 
-from pages.common import UPLOAD_MB, device_line, download_model, header, model_summary, radio
+from pages.common import UPLOAD_MB, device_line, header, model_summary, radio
 from pages.language import resolve
 from pages.links import setting, settings_from_url, settings_to_url
 from pages.runs import finished_run, run_button
 from pages.tabs.classify_image import IMAGE_TYPES, classify_tab
+from pages.tabs.image_results import results_tab
 from playground.data import images as image_data
 from playground.data.decode import ClassImages, decode_image, read_class_zip
 from playground.errors import PlaygroundError
-from playground.figures import history_figure
-from playground.figures.images import bar_figure, confusion_figure, mosaic, to_display
+from playground.figures.images import mosaic
 from playground.i18n import N_, _, ngettext, number
 from playground.models import get_spec, models_for
 from playground.models.registry import create_for_input
-from playground.training.metrics import majority_baseline
 from playground.vision import classifier
 
 resolve()  # the run's language before the first message: AppTest runs a page without app.py, which sets it
@@ -130,7 +128,8 @@ def data_tab(url: classifier.ImageTrainConfig) -> image_data.ImageDataset | None
 def settings(url: classifier.ImageTrainConfig) -> classifier.ImageTrainConfig:
     """The training settings, opening at the link's."""
     archs = models_for("cnn")
-    arch = st.selectbox(
+    left, right = st.columns([3, 2])
+    arch = left.selectbox(
         _("architecture"),
         archs,
         index=archs.index(url.arch) if url.arch in archs else archs.index("cnn"),
@@ -138,8 +137,25 @@ def settings(url: classifier.ImageTrainConfig) -> classifier.ImageTrainConfig:
         key="cnn.arch",
         help=_("The Architectures page shows each one's stages and trains several side by side."),
     )
-    cols = st.columns(4)
+    inputs = {"native": _("as the data comes"), "course": _("the course's 64×64×3")}
     values = {
+        "input": setting(
+            right,
+            "radio",
+            _("input size"),
+            url,
+            "input",
+            "cnn.input",
+            format_func=inputs.get,
+            horizontal=True,
+            help=_(
+                "The course defines its CNN for 64×64 colour images: the pictures are resized and grey is copied "
+                "into the three colour channels."
+            ),
+        )
+    }
+    cols = st.columns(4)
+    values |= {
         "epochs": setting(cols[0], "number_input", _("epochs"), url, "epochs", "cnn.epochs"),
         "batch_size": setting(cols[1], "select_slider", _("batch size"), url, "batch_size", "cnn.batch"),
         "lr": setting(cols[2], "select_slider", _("learning rate"), url, "lr", "cnn.lr"),
@@ -180,12 +196,13 @@ def train_tab(dataset: image_data.ImageDataset | None, url: classifier.ImageTrai
     if dataset is None:
         st.info(_("Choose or upload data in tab ① first."))
         return
+    shape = classifier.input_shape(dataset.shape, config.input)
     try:
-        preview = create_for_input(config.arch, dataset.shape, num_classes=len(dataset.classes))
+        preview = create_for_input(config.arch, shape, num_classes=len(dataset.classes))
     except PlaygroundError as exc:  # e.g. images too small for this architecture; the other tabs go on
         st.error(str(exc))
         return
-    channels, size, _width = dataset.shape
+    channels, size, _width = shape
     spec = get_spec(config.arch)
     parameters = sum(p.numel() for p in preview.parameters())
     line = ngettext(
@@ -206,9 +223,11 @@ def train_tab(dataset: image_data.ImageDataset | None, url: classifier.ImageTrai
             device=device_line(),
         )
     )
+    if note := classifier.input_note(classifier.input_sizes(config.arch, dataset.shape, len(dataset.classes))):
+        st.caption(note)
     model_summary(
         preview,
-        torch.zeros(1, *dataset.shape),
+        torch.zeros(1, *shape),
         note=_(
             "Conv2d(k×k) has k·k·in·out weights plus out biases; 'valid' convolutions shrink the image by k − 1, "
             "'same' ones keep its size, pooling halves it. The softmax is applied only for display: training uses "
@@ -228,69 +247,6 @@ def train_tab(dataset: image_data.ImageDataset | None, url: classifier.ImageTrai
         return target, {"model": model, "prepared": prepared}
 
     run_button(JOB, _("Train"), make, name=N_("the CNN page's training"))
-
-
-def confusion_images(prepared, evaluation, classes: list[str]) -> None:
-    left, right = st.columns([1.3, 1])
-    with left:
-        st.markdown(_("**Confusion matrix** — click a cell to see those test images"))
-        event = st.plotly_chart(
-            confusion_figure(evaluation.confusion, classes),
-            key="cnn.confusion",
-            on_select="rerun",
-            selection_mode="points",
-        )
-    per_class = bar_figure(classes, evaluation.per_class, _("accuracy per class"), height=460)
-    right.plotly_chart(per_class, key="cnn.per_class")
-    points = event.selection.points if event and event.selection else []
-    if points:
-        true_c, pred_c = (int(v) for v in points[0]["customdata"])
-        idx = np.nonzero((prepared.y_test.numpy() == true_c) & (evaluation.predicted == pred_c))[0][:40]
-        st.write(
-            _("True **{true}**, predicted **{predicted}**: {n} shown.").format(
-                true=classes[true_c], predicted=classes[pred_c], n=len(idx)
-            )
-        )
-        if len(idx):
-            st.image(mosaic(prepared.raw_test[idx].numpy(), cols=20), clamp=True)
-
-
-def worst_mistakes(prepared, evaluation, classes: list[str]) -> None:
-    st.markdown(_("**The most confident mistakes**"))
-    if not evaluation.mistakes:
-        st.write(_("No mistakes on the test set."))
-    cols = st.columns(8)
-    for i, k in enumerate(evaluation.mistakes[:16]):
-        cols[i % 8].image(
-            to_display(prepared.raw_test[k : k + 1].numpy())[0],
-            width=84,
-            clamp=True,
-            caption=f"{classes[int(prepared.y_test[k])]} → {classes[evaluation.predicted[k]]} "
-            f"({evaluation.confidence[k]:.0%})",
-        )
-
-
-def results_tab(run) -> None:
-    if run is None:
-        st.info(_("Train a model in tab ② (or load one in tab ④) to see its results here."))
-        return
-    (history, evaluation), prepared = run.result, run.kept["prepared"]
-    classes, last = prepared.meta["classes"], history.last
-    cols = st.columns(4)
-    cols[0].metric(_("test accuracy"), f"{evaluation.accuracy:.2%}")
-    cols[1].metric(_("validation accuracy"), f"{last.val_metric:.2%}" if last.val_metric is not None else "—")
-    cols[2].metric(_("training time"), _("{seconds:.1f} s").format(seconds=history.seconds))
-    cols[3].metric(_("samples / s"), number(last.samples_per_s))
-    st.caption(
-        _("Baseline: always answering the most common class scores {baseline:.1%}; chance is {chance:.1%}.").format(
-            baseline=majority_baseline(prepared.y_test), chance=1 / len(classes)
-        )
-    )
-    st.plotly_chart(history_figure(history.epochs, "accuracy"), key="cnn.history")
-    confusion_images(prepared, evaluation, classes)
-    worst_mistakes(prepared, evaluation, classes)
-    meta = prepared.meta
-    download_model(run.kept["model"], meta, f"{meta['arch']}-{meta['dataset']}.pt", key="cnn.download_model")
 
 
 tab_data, tab_train, tab_results, tab_classify = header(

@@ -6,17 +6,18 @@ import hashlib
 import pandas as pd
 import streamlit as st
 
-from pages.common import UPLOAD_MB, download_model, header, model_summary, radio, upload_model
+from pages.common import UPLOAD_MB, header, model_summary, radio
 from pages.language import resolve
 from pages.links import setting, settings_from_url, settings_to_url
 from pages.runs import finished_run, run_button
+from pages.tabs.sentiment_results import results_tab, try_tab
+from pages.tabs.tokens import TOKEN_MODES, compare_tokenizers, show_example
 from playground.errors import PlaygroundError
-from playground.figures import history_figure
-from playground.figures.images import confusion_figure
-from playground.figures.text import coloured_tokens, length_histogram, prefix_figure
-from playground.i18n import N_, _, ngettext, number
+from playground.figures.text import length_histogram
+from playground.i18n import N_, _, number
 from playground.text import classifier
 from playground.text.data import TextDataset, load_dataset, read_csv
+from playground.text.tokenizer import MODES_FOR
 
 resolve()  # the run's language before the first message: AppTest runs a page without app.py, which sets it
 SOURCES = {
@@ -25,11 +26,27 @@ SOURCES = {
     "toy": _("The course's three sentences"),
     "csv": _("Your CSV"),
 }
-TOKENS = {"en": _("English words"), "zh-char": _("Chinese characters"), "zh-word": _("Chinese words (jieba)")}
+TOKENS = {mode: _(label) for mode, label in TOKEN_MODES.items()}
 LAYERS = {"rnn": "SimpleRNN", "lstm": "LSTM", "gru": "GRU"}  # the Keras layer each cell stands for
 CELLS = {"rnn": _("SimpleRNN (the course's)"), "lstm": "LSTM", "gru": "GRU"}
-EXAMPLES = {"en": "A gorgeous, witty film, though the ending drags.", "zh": "质量很好，物流也快，就是价格有点贵。"}
 JOB = "sent.job"  # the run; job.kept holds its model and prepared texts
+URL_CONFIG = "sent.url_config"  # where settings_from_url(..., "sent") keeps the settings a link opened with
+# The widget that holds each of the course's settings (classifier.COURSE_CONFIG); the toy set is Chinese.
+COURSE_WIDGETS = {
+    "sent.source": "dataset",
+    "sent.mode.zh": "mode",
+    "sent.num_words": "num_words",
+    "sent.maxlen": "maxlen",
+    "sent.padding": "padding",
+    "sent.truncating": "truncating",
+    "sent.cell": "cell",
+    "sent.bidirectional": "bidirectional",
+    "sent.embed": "embed_dim",
+    "sent.hidden": "hidden",
+    "sent.layers": "layers",
+    "sent.dropout": "dropout",
+    "sent.lr": "lr",
+}
 
 
 @st.cache_resource(show_spinner=_("Reading the corpus…"))
@@ -40,6 +57,20 @@ def bundled(name: str) -> TextDataset:
 @st.cache_data(show_spinner=_("Tokenizing…"), max_entries=8)
 def prepared_for(dataset_key: str, _dataset: TextDataset, config: classifier.TextTrainConfig):
     return classifier.prepare(_dataset, config)
+
+
+def use_course_settings() -> None:
+    """The button's callback, run before the widgets are drawn: they open again, at the course's values.
+
+    The values go where a link's settings are kept (``settings_from_url``), and the widgets' own state is
+    cleared, so each widget opens at them as at a link's; setting a widget's key while it also has a
+    default value would make Streamlit log a warning.
+    """
+    course = classifier.COURSE_CONFIG
+    url = st.session_state[URL_CONFIG]
+    st.session_state[URL_CONFIG] = dataclasses.replace(url, **{f: getattr(course, f) for f in COURSE_WIDGETS.values()})
+    for key in COURSE_WIDGETS:
+        st.session_state.pop(key, None)
 
 
 def choose_dataset(url: classifier.TextTrainConfig) -> tuple[TextDataset | None, str]:
@@ -65,8 +96,14 @@ def choose_dataset(url: classifier.TextTrainConfig) -> tuple[TextDataset | None,
 
 def tokenizer_settings(url, language: str) -> classifier.TextTrainConfig:
     cols = st.columns(5)
-    modes = ["en"] if language == "en" else ["zh-char", "zh-word"]
-    mode = cols[0].selectbox(_("tokens"), modes, format_func=TOKENS.get, key=f"sent.mode.{language}")
+    modes = list(MODES_FOR[language])
+    mode = cols[0].selectbox(
+        _("tokens"),
+        modes,
+        index=modes.index(url.mode) if url.mode in modes else 0,
+        format_func=TOKENS.get,
+        key=f"sent.mode.{language}",
+    )
     values = {
         "num_words": setting(
             cols[1],
@@ -89,24 +126,17 @@ def tokenizer_settings(url, language: str) -> classifier.TextTrainConfig:
     return classifier.TextTrainConfig(dataset=st.session_state["sent.source"], mode=mode, seed=seed, **values)
 
 
-def show_example(dataset: TextDataset, prepared, config) -> None:
-    index = st.number_input(_("example text (index in the data)"), 0, len(dataset.texts) - 1, 0, key="sent.example")
-    example = dataset.texts[int(index)]
-    tokens, ids = prepared.tokenizer.encode(example[: classifier.MAX_TEXT_CHARS])
-    st.markdown(f"> {example[:500]}")
-    st.dataframe(pd.DataFrame({_("token"): tokens[:40], _("id"): ids[:40]}).T.astype(str), height=110)
-    padded = _("padded to maxlen={maxlen} ({padding}-padding, {truncating}-truncating):").format(
-        maxlen=prepared.maxlen, padding=config.padding, truncating=config.truncating
-    )
-    st.code(
-        f"{padded}\n{prepared.encode([example])[0].tolist()}",
-        language=None,
-        wrap_lines=True,
-    )
-
-
 def data_tab(url) -> tuple:
     """(config, prepared texts), or (None, None) until there is readable data."""
+    st.button(
+        _("Use the course's settings"),
+        key="sent.course",
+        on_click=use_course_settings,
+        help=_(
+            "The course's three sentences, Keras' Tokenizer(num_words=1000) splitting on spaces, "
+            "pad_sequences(maxlen=5), Embedding(1000, 64) → SimpleRNN(64) → Dense(1, sigmoid), Adam at 0.001."
+        ),
+    )
     dataset, dataset_key = choose_dataset(url)
     base = tokenizer_settings(url, dataset.language if dataset is not None else "en")
     if dataset is None:
@@ -117,8 +147,8 @@ def data_tab(url) -> tuple:
         st.error(str(exc))
         return None, None
     tok, n_val = prepared.tokenizer, 0 if prepared.X_val is None else len(prepared.X_val)
-    st.caption(
-        _(
+    if prepared.held_out:
+        split = _(
             "{source}. Training {train} · validation {val} · test {test} texts; "
             "the tokenizer is fitted on the training texts only."
         ).format(
@@ -127,17 +157,28 @@ def data_tab(url) -> tuple:
             val=number(n_val),
             test=number(len(prepared.X_test)),
         )
-    )
-    left, right = st.columns([1, 1.4])
-    left.markdown(
-        _("**Vocabulary**: {seen} distinct tokens seen, ids up to {kept} kept; 0 is padding, 1 is `<OOV>`.").format(
-            seen=number(len(tok.word_index) - 1), kept=number(tok.vocab_size - 1)
+    else:
+        split = _("{source}. All {n} texts are for training and scoring, as in the course: none is held out.").format(
+            source=dataset.description(), n=number(len(prepared.X_train))
         )
-    )
+    st.caption(split)
+    left, right = st.columns([1, 1.4])
+    if tok.has_oov:
+        vocabulary = _(
+            "**Vocabulary**: {seen} distinct tokens seen, ids up to {kept} kept; 0 is padding, 1 is `<OOV>`."
+        )
+    else:
+        vocabulary = _(
+            "**Vocabulary**: {seen} distinct tokens seen, ids up to {kept} kept; 0 is padding and there is no OOV id: "
+            "a word outside the vocabulary is dropped."
+        )
+    seen = len(tok.word_index) - (1 if tok.has_oov else 0)
+    left.markdown(vocabulary.format(seen=number(seen), kept=number(tok.vocab_size - 1)))
     columns = [_("token"), _("id"), _("count")]
     left.dataframe(pd.DataFrame(tok.top_words(15), columns=columns), hide_index=True, height=300)
     right.plotly_chart(length_histogram(prepared.train_lengths, prepared.maxlen), key="sent.lengths")
-    show_example(dataset, prepared, base)
+    example = show_example(dataset, prepared, base)
+    compare_tokenizers(dataset, dataset_key, base, prepared, dataset.texts if dataset.name == "toy" else [example])
     return base, prepared
 
 
@@ -199,99 +240,6 @@ def train_tab(url, base, prepared) -> None:
         return target, {"model": model, "prepared": prepared}
 
     run_button(JOB, _("Train"), make, name=N_("the sentiment page's training"))
-
-
-def results_tab(run) -> None:
-    if run is None:
-        st.info(_("Train a model in tab ② to see its results beside the baseline's."))
-        return
-    (history, evaluation, baseline), prepared = run.result, run.kept["prepared"]
-    names = prepared.meta["label_names"]
-    cols = st.columns(4)
-    gain = (evaluation.accuracy - baseline.accuracy) * 100
-    delta = _("{gain:+.1f} points vs baseline").format(gain=gain)
-    cols[0].metric(_("RNN test accuracy"), f"{evaluation.accuracy:.1%}", delta)
-    cols[1].metric(_("RNN F1"), f"{evaluation.f1:.3f}")
-    cols[2].metric(_("bag-of-words accuracy"), f"{baseline.accuracy:.1%}")
-    cols[3].metric(_("bag-of-words F1"), f"{baseline.f1:.3f}")
-    if evaluation.accuracy <= baseline.accuracy:
-        st.warning(
-            _(
-                "The RNN does not beat the bag-of-words baseline here: word order adds nothing the model "
-                "could learn from this much data. Try more epochs, a GRU or LSTM, or more data."
-            )
-        )
-    st.caption(
-        _(
-            "The bag-of-words baseline is a logistic regression on which vocabulary words a text contains, trained "
-            "on the same split and vocabulary; it ignores word order. The RNN keeps the weights of its best "
-            "validation epoch."
-        )
-    )
-    st.plotly_chart(history_figure(history.epochs, "accuracy"), key="sent.history")
-    left, right = st.columns([1, 1.5])
-    left.plotly_chart(confusion_figure(evaluation.confusion, names, height=320), key="sent.confusion")
-    right.markdown(_("**Misclassified test texts**, most confident first"))
-    shown = [
-        (prepared.texts_test[i][:300], names[int(prepared.y_test[i])], f"{evaluation.probabilities[i]:.2f}")
-        for i in evaluation.mistakes[:12]
-    ]
-    columns = [_("text"), _("true label"), _("P(positive)")]
-    right.dataframe(pd.DataFrame(shown, columns=columns), hide_index=True)
-    meta = prepared.meta
-    download_model(run.kept["model"], meta, f"sentiment-{meta['dataset']}.pt", key="sent.download")
-
-
-def explain(model, meta: dict, text: str) -> None:
-    try:
-        explanation = classifier.explain(model, meta, text)
-    except PlaygroundError as exc:
-        st.info(str(exc))
-        return
-    p = explanation.probability
-    verdict = _("{label}: probability of positive {probability:.1%}")
-    st.subheader(verdict.format(label=meta["label_names"][int(p > 0.5)], probability=p))
-    if explanation.truncated:
-        maxlen = meta["maxlen"]
-        st.info(
-            ngettext(
-                "The text is longer than maxlen = {maxlen} token: the model reads {maxlen} and drops {dropped} "
-                "({truncating}-truncating).",
-                "The text is longer than maxlen = {maxlen} tokens: the model reads {maxlen} and drops {dropped} "
-                "({truncating}-truncating).",
-                maxlen,
-            ).format(maxlen=maxlen, dropped=explanation.truncated, truncating=meta["truncating"])
-        )
-    if explanation.unknown:
-        unknown = ", ".join(dict.fromkeys(explanation.unknown))
-        st.warning(_("Unknown tokens (read as <OOV>, underlined): {tokens}.").format(tokens=unknown))
-    joiner = " " if meta["tokenizer"]["mode"] == "en" else ""
-    st.markdown(
-        coloured_tokens(explanation.tokens, explanation.contributions, explanation.unknown, joiner),
-        unsafe_allow_html=True,
-    )
-    st.caption(
-        _(
-            "Each token's colour is its occlusion effect: how much P(positive) drops (green) or rises (red) when "
-            "that token is replaced by <OOV>."
-        )
-    )
-    st.plotly_chart(prefix_figure(explanation.tokens, explanation.prefix_probabilities), key="sent.prefix")
-
-
-def try_tab(run) -> None:
-    loaded = upload_model("sent.load", expected_arch="text-rnn")
-    if loaded is not None:
-        st.session_state["sent.loaded"] = loaded
-    if run is not None:
-        model, meta = run.kept["model"], run.kept["prepared"].meta
-    elif "sent.loaded" in st.session_state:
-        model, meta = st.session_state["sent.loaded"]
-    else:
-        st.info(_("Train a model in tab ② or load a model file, then type a sentence."))
-        return
-    text = st.text_area(_("your sentence"), EXAMPLES.get(meta["language"], ""), key="sent.text", max_chars=100_000)
-    explain(model, meta, text)
 
 
 tab_data, tab_train, tab_results, tab_try = header(

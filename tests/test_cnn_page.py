@@ -135,3 +135,36 @@ def test_a_link_asking_for_too_much_is_named_and_left_at_the_defaults(open_page)
     assert "batch_size" in notice  # unreadable values are named in the same notice
     assert at.number_input(key="cnn.epochs").value == 1
     assert at.select_slider(key="cnn.train_size").value == 0
+
+
+def test_the_course_input_trains_at_64x64x3_and_classifies_a_picture(open_page, monkeypatch):
+    import streamlit as st
+
+    full = image_data.load_bundled("mnist")
+    small = image_data.ImageDataset(
+        "mnist", full.X_train[:1200], full.y_train[:1200], full.X_test[:300], full.y_test[:300], full.classes, "subset"
+    )
+    monkeypatch.setattr(image_data, "load_bundled", lambda name: small)
+    st.cache_resource.clear()  # the page keeps the bundled set in a shared cache
+    try:
+        at = open_page("cnn")
+        assert any("60,554 parameters at 28×28×1 but 204,490 at 64×64×3" in c.value for c in at.caption)
+        at.radio(key="cnn.input").set_value("course").run()
+        assert any("for 64×64×3 images" in m.value and "204,490 parameters" in m.value for m in at.markdown)
+        assert at.query_params.get("cnn.input") == "course"
+        at.select_slider(key="cnn.train_size").set_value(1000).run()
+        at.button(key="cnn.job.start").click().run()
+        job = at.session_state["cnn.job"]
+        job.join(120)
+        at.run()
+        assert not at.exception and not at.error
+        prepared = job.kept["prepared"]
+        assert prepared.X_test.shape == (300, 3, 64, 64) and prepared.meta["input"] == [3, 64, 64]
+        assert sum(p.numel() for p in job.kept["model"].parameters()) == 204_490
+        assert "test accuracy" in {m.label for m in at.metric}
+        seven = png_bytes(photo_of(full.X_test[0, 0].numpy()))
+        at.file_uploader(key="cnn.picture").upload("seven.png", seven, "image/png").run()
+        assert not at.exception and not at.error
+        assert any(s.value.startswith("Prediction:") for s in at.subheader)
+    finally:
+        st.cache_resource.clear()

@@ -167,3 +167,33 @@ def test_an_image_model_without_its_classes_is_refused(tmp_path):
     save_model(model, path, meta | {"input": [1, 28]})
     with pytest.raises(PlaygroundError, match="'input' setting is not readable"):
         load_model(path)
+
+
+def test_vgg_course_is_the_course_layers_with_its_dense_4096():
+    from playground.models import models_for
+    from playground.vision.architectures import build
+
+    model = build("vgg-course", (1, 28, 28), 10)
+    conv1, conv2 = 1 * 9 * 64 + 64, 64 * 9 * 64 + 64  # 3×3 'same' convolutions: 28×28 kept, pooled to 14×14
+    flat = 14 * 14 * 64  # 12,544 values into the dense layer
+    dense = flat * 4096 + 4096
+    out = 4096 * 10 + 10
+    assert sum(p.numel() for p in model.parameters()) == conv1 + conv2 + dense + out == 51_462_858
+    layers = [type(m).__name__ for m in model.modules() if not list(m.children())]
+    assert layers == [
+        "Conv2d",
+        "ReLU",
+        "Conv2d",
+        "ReLU",
+        "MaxPool2d",
+        "Identity",
+        "Flatten",
+        "Linear",
+        "ReLU",
+        "Linear",
+    ]
+    assert model(torch.zeros(2, 1, 28, 28)).shape == (2, 10)
+    assert "vgg-course" in models_for("architectures") and "vgg-course" not in models_for("cnn")
+    assert get_spec("vgg-course").title == "VGG as in the course (Dense 4096)"
+    with pytest.raises(PlaygroundError, match="268,519,242 parameters"):  # 64×64×3: flatten 32·32·64 × 4096
+        build("vgg-course", (3, 64, 64), 10)

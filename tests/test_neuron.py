@@ -76,3 +76,37 @@ def test_tutorial_rule_is_half_the_mse_step():
 def test_bad_settings_are_one_sentence(kwargs):
     with pytest.raises(PlaygroundError):
         replace(nrn.Neuron(), **kwargs)
+
+
+def test_both_update_rules_side_by_side_and_the_course_step_is_half():
+    n = nrn.Neuron()
+    comparison = nrn.compare_rules(n)
+    a = nrn.forward(n).a
+    delta = (n.target - a) * a * (1 - a)  # the course's code: w += lr · x · (y − a) · a(1 − a)
+    course = comparison.after["course"]
+    assert course.weights == pytest.approx(tuple(w + n.lr * x * delta for w, x in zip(n.weights, n.inputs)))
+    assert course.bias == pytest.approx(n.bias + n.lr * delta)
+    assert comparison.after["loss"] == nrn.step(n) == nrn.step(n, "loss")  # the default stays the MSE rule
+    assert nrn.step(n, "course") == course
+    assert comparison.ratio == pytest.approx(2.0)  # MSE (y − a)² has twice the gradient of ½(y − a)²
+    mse_move = nrn.step(n).weights[0] - n.weights[0]
+    assert mse_move == pytest.approx(2 * (course.weights[0] - n.weights[0]))
+    assert comparison.loss_after["loss"] < comparison.loss_after["course"] < comparison.loss_before
+    assert comparison.loss_after["course"] == pytest.approx(nrn.forward(course).loss)
+    traj = nrn.run_steps(n, 3, rule="course")
+    assert traj.weights[1] == course.weights
+    with pytest.raises(PlaygroundError, match="update rule"):
+        nrn.step(n, "half")
+
+
+def test_page_steps_by_the_chosen_rule_and_shows_both(open_page):
+    at = open_page("backprop")
+    assert at.radio(key="backprop.rule").value == "loss"
+    assert any("2 times as large" in c.value for c in at.caption)
+    (table,) = [d.value for d in at.dataframe if "the course's code: ½(y−a)²" in d.value.columns]
+    assert table.loc["w1", "MSE gradient (what the text names)"] == pytest.approx(nrn.step(nrn.Neuron()).weights[0])
+    at.radio(key="backprop.rule").set_value("course").run()
+    at.button(key="backprop.step").click().run()
+    assert not at.exception
+    a = nrn.forward(nrn.Neuron()).a
+    assert at.number_input(key="backprop.w0").value == pytest.approx(0.2 + 0.01 * 0.5 * (1 - a) * a * (1 - a))

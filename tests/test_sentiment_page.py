@@ -18,7 +18,7 @@ def test_toy_set_trains_then_a_sentence_is_explained(open_page):
     at.run()
     assert not at.exception
     labels = [m.label for m in at.metric]
-    assert "RNN test accuracy" in labels and "bag-of-words accuracy" in labels
+    assert "RNN training accuracy" in labels and "bag-of-words training accuracy" in labels
     at.text_area(key="sent.text").input("我喜欢深度学习 😀").run()
     assert not at.exception
     assert any("probability of positive" in s.value for s in at.subheader)
@@ -33,3 +33,35 @@ def test_bad_csv_gets_one_sentence(open_page):
     at.file_uploader(key="sent.csv").upload("bad.csv", b"text,label\nok,1\nno,0\n", "text/csv").run()
     assert not at.exception
     assert "at least 20 are needed" in at.error[0].value
+
+
+def test_the_course_settings_are_one_click_away_and_scored_as_training_accuracy(open_page):
+    at = open_page("sentiment")
+    at.button(key="sent.course").click().run()
+    assert not at.exception
+    expected = {
+        "sent.source": "toy",
+        "sent.mode.zh": "keras",
+        "sent.num_words": 1000,
+        "sent.maxlen": 5,
+        "sent.cell": "rnn",
+        "sent.hidden": 64,
+        "sent.embed": 64,
+    }
+    assert {key: at.session_state[key] for key in expected} == expected
+    assert any("72,385 parameters" in m.value for m in at.markdown)  # Embedding(1000, 64) → SimpleRNN(64) → Dense
+    # the three tokenizers side by side: whitespace gives one token, one id, per sentence
+    keras_block = next(c.value for c in at.code if "我喜欢深度学习\n[1]\n[0, 0, 0, 0, 1]" in c.value)
+    assert "机器学习很有趣\n[2]\n[0, 0, 0, 0, 2]" in keras_block
+    assert any("我 | 喜 | 欢 | 深 | 度 | 学 | 习" in c.value for c in at.code)  # characters
+    assert any("no two share a word" in i.value for i in at.info)
+    at.number_input(key="sent.epochs").set_value(2).run()
+    at.button(key="sent.job.start").click().run()
+    at.session_state["sent.job"].join(120)
+    at.run()
+    assert not at.exception
+    labels = [m.label for m in at.metric]
+    assert "RNN training accuracy" in labels and not any("test accuracy" in label for label in labels)
+    assert any("training accuracy only shows" in w.value for w in at.warning)
+    shown = [*at.markdown, *at.caption, *at.info, *at.warning]
+    assert not any("test accuracy" in element.value for element in shown)

@@ -1,3 +1,5 @@
+import dataclasses
+
 import numpy as np
 import pytest
 import torch
@@ -5,8 +7,8 @@ import torch
 from playground.errors import PlaygroundError
 from playground.models import create_model, load_model, model_bytes
 from playground.text import classifier as tc
-from playground.text.data import TextDataset, load_dataset, read_csv
-from playground.text.tokenizer import OOV, Tokenizer, pad_sequences, split
+from playground.text.data import TOY_TEXTS, TextDataset, load_dataset, read_csv
+from playground.text.tokenizer import KERAS_FILTERS, OOV, Tokenizer, pad_sequences, split, tokenize
 
 
 def test_tokenizer_ranks_by_frequency_and_maps_rare_words_to_oov():
@@ -26,6 +28,36 @@ def test_chinese_characters_and_words():
     assert split("我喜欢深度学习 iPhone", "zh-char") == ["我", "喜", "欢", "深", "度", "学", "习", "iphone"]
     words = split("我喜欢深度学习", "zh-word")
     assert "".join(words) == "我喜欢深度学习" and len(words) < 7 and "喜欢" in words
+
+
+def test_keras_mode_on_the_course_sentences_gives_one_token_each():
+    # Keras: Tokenizer(num_words=1000).fit_on_texts(texts); texts_to_sequences; pad_sequences(maxlen=5)
+    tok = Tokenizer("keras", num_words=1000).fit(TOY_TEXTS)
+    assert tok.word_index == {"我喜欢深度学习": 1, "机器学习很有趣": 2, "神经网络是强大的工具": 3}
+    sequences = [tok.encode(t)[1] for t in TOY_TEXTS]
+    assert sequences == [[1], [2], [3]]
+    assert pad_sequences(sequences, maxlen=5).tolist() == [[0, 0, 0, 0, 1], [0, 0, 0, 0, 2], [0, 0, 0, 0, 3]]
+    assert tok.encode("我喜欢深度学习，真的")[1] == []  # Chinese punctuation is not filtered: one unknown token
+
+
+def test_keras_mode_filters_and_lowercases_as_keras():
+    tok = Tokenizer("keras", num_words=1000).fit(["Hello, World! hello"])
+    assert tok.word_index == {"hello": 1, "world": 2}  # by frequency, then first appearance; no OOV entry
+    assert tok.encode("Hello, World! hello") == (["hello", "world", "hello"], [1, 2, 1])
+    assert split('it\'s "50%" off--(really)?\ttabs\nlines', "keras") == ["it's", "50", "off", "really", "tabs", "lines"]
+    assert split(KERAS_FILTERS + "«ok»", "keras") == ["«ok»"]  # only ASCII punctuation, tab and newline
+
+
+def test_keras_mode_drops_unknown_and_rare_words_instead_of_an_oov_id():
+    tok = Tokenizer("keras", num_words=3).fit(["the cat sat", "the cat ran", "The dog"])
+    assert tok.word_index == {"the": 1, "cat": 2, "sat": 3, "ran": 4, "dog": 5}
+    # Keras keeps ids < num_words and, without oov_token, leaves every other word out
+    assert tok.encode("the cat sat on the mat") == (["the", "cat", "the"], [1, 2, 1])
+    assert tok.unknown(["the", "sat", "zebra"]) == ["sat", "zebra"]  # id 1 is a word here, not OOV
+    shown = tokenize(tok, "The zebra cat")
+    assert shown.tokens == ["the", "zebra", "cat"] and shown.ids == [1, None, 2] and shown.sequence == [1, 2]
+    restored = Tokenizer.from_meta(tok.to_meta())
+    assert restored.word_index == {"the": 1, "cat": 2} and not restored.has_oov
 
 
 @pytest.mark.parametrize(
@@ -92,6 +124,39 @@ def test_a_small_real_subset_is_learned_far_above_chance():
     rnn, bow = tc.evaluate(model, prepared), tc.evaluate(tc.train_baseline(prepared, config), prepared)
     assert rnn.accuracy > 0.62 and bow.accuracy > 0.62  # chance is about 0.5
     assert rnn.confusion.sum() == len(prepared.X_test)
+
+
+def test_the_course_settings_train_on_three_ids_scored_as_training_accuracy():
+    dataset = load_dataset("toy")
+    config = dataclasses.replace(tc.COURSE_CONFIG, epochs=20)
+    prepared = tc.prepare(dataset, config)
+    assert prepared.X_train.tolist() == [[0, 0, 0, 0, 1], [0, 0, 0, 0, 2], [0, 0, 0, 0, 3]]
+    assert tc.scored_on(prepared) == "training" and not prepared.held_out
+    model = tc.build_model(prepared, config)
+    assert sum(p.numel() for p in model.parameters()) == 72_385
+    tc.train(model, prepared, config)
+    assert tc.evaluate(model, prepared).accuracy == 1.0  # memorised: three ids, three labels
+    loved = tc.explain(model, prepared.meta, "我喜欢深度学习 新词")
+    assert loved.tokens == ["我喜欢深度学习"] and loved.ids == [1] and loved.unknown == ["新词"]
+    assert loved.probability > 0.5 and len(loved.contributions) == 1
+    # occlusion without an OOV id: the token replaced by padding is the model reading an empty text
+    empty = tc.probabilities(model, torch.zeros(1, 5, dtype=torch.long))[0]
+    assert loved.contributions[0] == pytest.approx(loved.probability - empty, abs=1e-6)
+    with pytest.raises(PlaygroundError, match="no OOV id"):
+        tc.explain(model, prepared.meta, "一个没见过的句子")
+
+
+def test_real_splits_are_held_out_and_alternative_tokenizers_fit_the_same_texts():
+    full = load_dataset("en-movies")
+    small = TextDataset("en-small", full.texts[:200], full.labels[:200], "en")
+    prepared = tc.prepare(small, tc.TextTrainConfig(seed=3))
+    assert prepared.held_out and tc.scored_on(prepared) == "test" and len(prepared.X_test) < tc.FEW_TEST_TEXTS
+    keras = tc.fit_tokenizer(small, tc.TextTrainConfig(seed=3), "keras")
+    train_idx, _val, test_idx = tc.split_indices(small, tc.TextTrainConfig(seed=3))
+    assert not set(train_idx) & set(test_idx)
+    assert keras.mode == "keras" and sum(keras.counts.values()) == sum(
+        len(split(small.texts[i], "keras")) for i in train_idx
+    )
 
 
 @pytest.fixture(scope="module")

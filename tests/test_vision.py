@@ -170,3 +170,51 @@ def test_what_the_network_sees_for_every_trainable_architecture(arch, small_mnis
     cam = clf.grad_cam(model, x, 3)
     assert cam.shape == (28, 28) and cam.min() >= 0 and cam.max() <= 1
     assert prepared.meta["arch"] == arch
+
+
+def test_course_input_resizes_to_64x64x3_and_gives_the_course_cnn(small_mnist, mnist):
+    from playground.data.images import resize_images
+
+    config = clf.ImageTrainConfig(input="course", train_size=1000, val_split=0.1)
+    prepared = clf.prepare(small_mnist, config)
+    data = prepared.data
+    assert data.X_train.shape == (1000, 3, 64, 64) and data.X_val.shape == (300, 3, 64, 64)
+    assert prepared.X_test.shape == (1000, 3, 64, 64) and prepared.raw_test.shape == (1000, 3, 64, 64)
+    assert prepared.raw_test.dtype == torch.uint8
+    assert torch.equal(data.X_train[:, 0], data.X_train[:, 2])  # grey copied into the three channels
+    assert torch.equal(prepared.raw_test[:5, 1], resize_images(small_mnist.X_test[:5], 64)[:, 0])
+    meta = prepared.meta
+    assert meta["input"] == [3, 64, 64] and meta["resized_from"] == [1, 28, 28]
+    assert len(meta["mean"]) == 3 and meta["mean"][0] == meta["mean"][2]
+    assert abs(float(data.X_train.mean())) < 0.05 and abs(float(data.X_train.std()) - 1) < 0.05  # normalised
+    model = clf.build_model(meta, seed=0)
+    assert sum(p.numel() for p in model.parameters()) == 204_490  # the course's Keras summary at 64×64×3
+    native = clf.prepare(small_mnist, clf.ImageTrainConfig(train_size=1000))
+    assert native.data.X_train.shape == (1000, 1, 28, 28) and "resized_from" not in native.meta
+    assert sum(p.numel() for p in clf.build_model(native.meta, seed=0).parameters()) == 60_554
+    with pytest.raises(PlaygroundError, match="at most 10,000"):
+        clf.prepare(mnist, clf.ImageTrainConfig(input="course", train_size=20000))
+
+
+def test_a_picture_is_prepared_at_28x28_then_resized_as_the_training_images(small_mnist, mnist):
+    prepared = clf.prepare(small_mnist, clf.ImageTrainConfig(input="course", train_size=100, val_split=0.0))
+    model = clf.build_model(prepared.meta, seed=0)
+    prediction = clf.predict(model, prepared.meta, photo_of(mnist.X_test[0, 0].numpy()))
+    *before, last = prediction.steps
+    assert before[-1].image.shape == (28, 28) and last.image.shape == (64, 64, 3)
+    assert (last.image[..., 0] == last.image[..., 2]).all()
+    assert prediction.x.shape == (1, 3, 64, 64) and len(prediction.probabilities) == 10
+    loaded, meta = load_model(model_bytes(model, prepared.meta))  # the file keeps how pictures are made
+    assert clf.predict(loaded, meta, photo_of(mnist.X_test[0, 0].numpy())).probabilities == prediction.probabilities
+    assert clf.grad_cam(model, prediction.x, 7).shape == (64, 64)
+
+
+def test_the_parameter_note_is_computed_from_the_models():
+    sizes = clf.input_sizes("cnn", (1, 28, 28), 10)
+    assert sizes["native"].parameters == 60_554 and sizes["course"].parameters == 204_490
+    assert sizes["native"].flattened == (1, 1, 64) and sizes["course"].flattened == (6, 6, 64)
+    note = clf.input_note(sizes)
+    assert "60,554" in note and "204,490" in note and "1×1×64" in note and "6×6×64 = 2,304" in note
+    assert "3 input channels instead of 1" in note
+    own = clf.input_sizes("cnn", (3, 64, 64), 2)
+    assert own["native"] == own["course"] and "already 64×64×3" in clf.input_note(own)

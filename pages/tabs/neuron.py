@@ -1,8 +1,11 @@
 """Backpropagation's first tab: one neuron, its forward and backward pass number by number, then gradient descent."""
 
+import math
+
 import pandas as pd
 import streamlit as st
 
+from pages.common import radio
 from pages.links import settings_to_url
 from playground.backprop.neuron import (
     ACTIVATIONS,
@@ -10,6 +13,7 @@ from playground.backprop.neuron import (
     Neuron,
     backward,
     check_gradients,
+    compare_rules,
     forward,
     run_steps,
     step,
@@ -20,6 +24,7 @@ from playground.figures.backprop import trajectory_figure
 from playground.i18n import _, ngettext
 
 NEURON = "backprop.{}"  # the widget keys of the neuron's numbers: x0…x2, w0…w2, b, y, act, loss, lr
+RULE = "backprop.rule"  # which update rule Step and Run N steps apply (playground.backprop.neuron.UPDATE_RULES)
 
 
 def neuron_widgets(n: Neuron) -> dict:
@@ -45,10 +50,46 @@ def current_neuron() -> Neuron:
     )
 
 
+def chosen_rule() -> str:
+    return st.session_state.get(RULE, "loss")
+
+
 def step_neuron() -> None:
     before = current_neuron()
-    set_neuron(step(before))
+    set_neuron(step(before, chosen_rule()))
     st.session_state["backprop.last_step"] = before
+
+
+def rule_names(neuron: Neuron) -> dict[str, str]:
+    """What each update rule is called, for the radio and the table."""
+    loss_rule = _("MSE gradient (what the text names)") if neuron.loss == "mse" else _("binary cross-entropy gradient")
+    return {"loss": loss_rule, "course": _("the course's code: ½(y−a)²")}
+
+
+def both_rules(neuron: Neuron) -> None:
+    """The next weights, bias and loss by each rule, side by side."""
+    comparison = compare_rules(neuron)
+    names = rule_names(neuron)
+    rows = [f"w{i + 1}" for i in range(len(neuron.weights))] + ["b", _("loss")]
+    table = {
+        names[rule]: [*after.weights, after.bias, comparison.loss_after[rule]]
+        for rule, after in comparison.after.items()
+    }
+    st.dataframe(
+        pd.DataFrame(
+            {_("now"): [*neuron.weights, neuron.bias, comparison.loss_before]} | table, index=rows
+        ).style.format("{:.6f}"),
+        width="content",
+    )
+    if math.isfinite(comparison.ratio):
+        st.caption(
+            _(
+                "One step from the current numbers by each rule; the loss is the chosen one. The course's code "
+                "descends ½(y − a)², so a step by “{rule}” is {ratio:.4g} times as large as the course's."
+            ).format(rule=names["loss"], ratio=comparison.ratio)
+        )
+    else:  # f'(z) = 0 (ReLU below zero): neither rule moves
+        st.caption(_("One step from the current numbers by each rule; the loss is the chosen one."))
 
 
 def neuron_inputs() -> None:
@@ -124,6 +165,8 @@ def descent(neuron: Neuron, loss: float) -> None:
     st.latex(
         r"w_i \leftarrow w_i - \eta\,\frac{\partial L}{\partial w_i}, \qquad b \leftarrow b - \eta\,\frac{\partial L}{\partial b}"
     )
+    rule = radio(_("update rule"), rule_names(neuron), RULE)
+    both_rules(neuron)
     cols = st.columns([1, 1, 2])
     cols[0].button(_("Step"), key="backprop.step", on_click=step_neuron, type="primary")
     cols[1].button(
@@ -146,7 +189,7 @@ def descent(neuron: Neuron, loss: float) -> None:
         )
     steps = cols[2].number_input(_("Run N steps"), min_value=1, max_value=100_000, value=200, key="backprop.nsteps")
     if st.button(ngettext("Run {n} step", "Run {n} steps", steps).format(n=steps), key="backprop.run_steps"):
-        traj = run_steps(neuron, int(steps))
+        traj = run_steps(neuron, int(steps), rule)
         st.plotly_chart(trajectory_figure(traj.losses, traj.weights, traj.biases), key="backprop.trajectory")
         after = ngettext(
             "After {n} step the loss went from {start:.6g} to {end:.6g}; w = {weights}, b = {bias:.6g}.",

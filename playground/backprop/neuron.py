@@ -186,11 +186,54 @@ def check_gradients(n: Neuron) -> GradientCheck:
     return GradientCheck(hand, auto, num, float(diffs.max()))
 
 
-def step(n: Neuron) -> Neuron:
-    """One gradient-descent update: θ ← θ − lr · ∂L/∂θ."""
+# How Step updates the neuron: "loss" descends the neuron's own loss (MSE by default, what the course's
+# text names); "course" is the course's code, which descends ½(y − a)² whatever the loss.
+UPDATE_RULES = ("loss", "course")
+
+
+def course_step(n: Neuron) -> Neuron:
+    """The course's update: wᵢ ← wᵢ + lr · xᵢ · (y − a) · f'(z), b ← b + lr · (y − a) · f'(z).
+
+    That is θ ← θ − lr · ∂½(y − a)²/∂θ: gradient descent on half the squared error.
+    """
+    fwd = forward(n)
+    delta = (n.target - fwd.a) * float(ACTIVATIONS[n.activation][1](fwd.z))  # −∂½(y−a)²/∂z
+    weights = tuple(w + n.lr * x * delta for w, x in zip(n.weights, n.inputs))
+    return replace(n, weights=weights, bias=n.bias + n.lr * delta)
+
+
+def step(n: Neuron, rule: str = "loss") -> Neuron:
+    """One gradient-descent update: θ ← θ − lr · ∂L/∂θ (``rule="course"``: the course's code, see ``course_step``)."""
+    if rule not in UPDATE_RULES:
+        raise PlaygroundError(
+            _("Unknown update rule '{name}'; choose one of {options}.").format(
+                name=rule, options=", ".join(UPDATE_RULES)
+            )
+        )
+    if rule == "course":
+        return course_step(n)
     bwd = backward(n)
     weights = tuple(w - n.lr * g for w, g in zip(n.weights, bwd.dL_dw))
     return replace(n, weights=weights, bias=n.bias - n.lr * bwd.dL_db)
+
+
+@dataclass(frozen=True)
+class RuleComparison:
+    """One step by each update rule from the same neuron; losses are the neuron's own loss."""
+
+    loss_before: float
+    after: dict[str, Neuron]  # rule -> the neuron after one step by it
+    loss_after: dict[str, float]  # rule -> its loss after that step
+    ratio: float  # the "loss" rule's step / the course's step (2 for MSE; nan when the course's step is zero)
+
+
+def compare_rules(n: Neuron) -> RuleComparison:
+    """Both rules' next weights, bias and loss, and how much larger the loss rule's step is."""
+    after = {rule: step(n, rule) for rule in UPDATE_RULES}
+    moved = {rule: np.array([*a.weights, a.bias]) - np.array([*n.weights, n.bias]) for rule, a in after.items()}
+    nonzero = np.abs(moved["course"]) > 1e-15
+    ratio = float(np.mean(moved["loss"][nonzero] / moved["course"][nonzero])) if nonzero.any() else float("nan")
+    return RuleComparison(forward(n).loss, after, {rule: forward(a).loss for rule, a in after.items()}, ratio)
 
 
 @dataclass(frozen=True)
@@ -201,8 +244,9 @@ class Trajectory:
     final: Neuron
 
 
-def run_steps(n: Neuron, steps: int) -> Trajectory:
-    """Apply ``steps`` updates, recording the loss and parameters before each and at the end."""
+def run_steps(n: Neuron, steps: int, rule: str = "loss") -> Trajectory:
+    """Apply ``steps`` updates by ``rule`` (see ``step``), recording the loss and parameters before each and at
+    the end."""
     if not 0 <= steps <= 100_000:
         raise PlaygroundError(_("The number of steps must be between 0 and 100,000."))
     losses, weights, biases = [], [], []
@@ -211,7 +255,7 @@ def run_steps(n: Neuron, steps: int) -> Trajectory:
         weights.append(n.weights)
         biases.append(n.bias)
         if len(losses) <= steps:
-            n = step(n)
+            n = step(n, rule)
     return Trajectory(tuple(losses), tuple(weights), tuple(biases), n)
 
 
@@ -230,10 +274,7 @@ def tutorial_rule(n: Neuron) -> TutorialRule:
     MSE, (y − a)², has twice that gradient, so its step is twice as large; a
     mean over N samples divides it by N again.
     """
-    fwd = forward(n)
-    error = n.target - fwd.a
-    slope = float(ACTIVATIONS[n.activation][1](fwd.z))
-    tutorial = tuple(w + n.lr * x * error * slope for w, x in zip(n.weights, n.inputs))
+    tutorial = course_step(n).weights
     ours = step(replace(n, loss="mse")).weights
     step_t = np.array(tutorial) - np.array(n.weights)
     step_o = np.array(ours) - np.array(n.weights)

@@ -10,6 +10,7 @@ from pathlib import Path
 
 import numpy as np
 import torch
+import torch.nn.functional as F
 
 from playground.errors import PlaygroundError
 from playground.i18n import N_, _
@@ -58,6 +59,32 @@ class ImageDataset:
 def described(message: str, **args) -> dict:
     """The ``source``, ``source_message`` and ``source_args`` of a data set described by ``message`` (an N_ id)."""
     return {"source": message.format(**args), "source_message": message, "source_args": args}
+
+
+def resize_images(X: torch.Tensor, size: int, chunk: int = 2048) -> torch.Tensor:
+    """(N, C, H, W) uint8 → (N, C, size, size) uint8, bilinear (antialiased when shrinking), ``chunk`` images at a
+    time so that no float copy of the whole set is made."""
+    if X.shape[-2:] == (size, size):
+        return X
+    parts = [
+        F.interpolate(X[i : i + chunk].float(), size=(size, size), mode="bilinear", align_corners=False, antialias=True)
+        .round_()
+        .clamp_(0, 255)
+        .to(torch.uint8)
+        for i in range(0, len(X), chunk)
+    ]
+    return torch.cat(parts) if parts else X.new_empty((0, X.shape[1], size, size))
+
+
+def with_channels(X: torch.Tensor, channels: int) -> torch.Tensor:
+    """(N, C, H, W) with C = ``channels``: grey (C = 1) copied into every channel as a view, without copying memory."""
+    if X.shape[1] == channels:
+        return X
+    if X.shape[1] != 1:
+        raise PlaygroundError(
+            _("Images with {have} channels cannot be turned into {want}.").format(have=X.shape[1], want=channels)
+        )
+    return X.expand(-1, channels, -1, -1)
 
 
 BUNDLED_SETS = {"mnist": ("MNIST", MNIST_CLASSES), "fashion-mnist": ("Fashion-MNIST", FASHION_CLASSES)}

@@ -13,8 +13,8 @@ import torch
 from torch import nn
 
 from playground.errors import PlaygroundError
-from playground.i18n import N_, _, ngettext
-from playground.models.registry import register_model
+from playground.i18n import N_, _, ngettext, number
+from playground.models.registry import MAX_PARAMS, register_model
 
 
 def image_kwargs(shape: tuple[int, ...]) -> dict:
@@ -81,6 +81,7 @@ class VGG(nn.Module):
 
     ``blocks``: (convolutions, width) per block. ``pool_to``: an adaptive average pool to this size
     before the head (7 in the published VGGs, as torchvision has it); 0 flattens whatever size is left.
+    ``dropout``: after each hidden dense layer; 0 leaves the layer out (the course's VGG has none).
     """
 
     def __init__(
@@ -109,12 +110,22 @@ class VGG(nn.Module):
                     len(blocks),
                 ).format(n=len(blocks), size=image_size)
             )
+        flat = channels * (pool_to or size) ** 2
+        widths = [flat, *head, num_classes]
+        params = sum(p.numel() for layer in layers if isinstance(layer, nn.Conv2d) for p in layer.parameters())
+        params += sum((a + 1) * b for a, b in zip(widths, widths[1:]))
+        if params > MAX_PARAMS:  # checked before the dense weights exist: a large image would ask for billions
+            raise PlaygroundError(
+                _(
+                    "This VGG would have {n} parameters for {size}×{size} images, more than the {limit} this "
+                    "playground builds; use smaller images."
+                ).format(n=number(params), size=image_size, limit=number(MAX_PARAMS))
+            )
         self.features = nn.Sequential(*layers)
         self.avgpool = nn.AdaptiveAvgPool2d(pool_to) if pool_to else nn.Identity()
-        flat = channels * (pool_to or size) ** 2
         dense: list[nn.Module] = [nn.Flatten()]
         for width in head:
-            dense += [nn.Linear(flat, width), nn.ReLU(inplace=True), nn.Dropout(dropout)]
+            dense += [nn.Linear(flat, width), nn.ReLU(inplace=True)] + ([nn.Dropout(dropout)] if dropout else [])
             flat = width
         dense.append(nn.Linear(flat, num_classes))
         self.classifier = nn.Sequential(*dense)
@@ -123,14 +134,14 @@ class VGG(nn.Module):
         return self.classifier(self.avgpool(self.features(x)))
 
 
-def _vgg_factory(blocks, head, pool_to, default_shape):
+def _vgg_factory(blocks, head, pool_to, default_shape, default_dropout=0.5):
     def factory(
         in_channels: int = default_shape[0],
         image_size: int = default_shape[1],
         num_classes: int = 1000 if pool_to else 10,
         blocks: Sequence[Sequence[int]] = blocks,
         head: Sequence[int] = head,
-        dropout: float = 0.5,
+        dropout: float = default_dropout,
     ) -> VGG:
         return VGG(
             [tuple(int(v) for v in b) for b in blocks],
@@ -170,6 +181,15 @@ register_model(
     label=N_("VGG (small)"),
     trained_on=("cnn", "architectures"),
 )(_vgg_factory(((2, 16), (2, 32)), (128,), 0, (1, 28)))
+register_model(
+    "vgg-course",
+    "image",
+    (1, 28, 28),
+    N_("The course's VGG: two 3×3 'same' convolutions of 64 filters, MaxPool, Dense 4096 (ReLU), Dense"),
+    shape_kwargs=image_kwargs,
+    label=N_("VGG as in the course (Dense 4096)"),
+    trained_on=("architectures",),
+)(_vgg_factory(((2, 64),), (4096,), 0, (1, 28), default_dropout=0.0))
 
 
 # ---- ResNet -------------------------------------------------------------------------------------

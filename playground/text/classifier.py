@@ -16,7 +16,7 @@ from playground.models import create_model
 from playground.models.text import CELLS
 from playground.share import SEED_MAX, bounded, one_of
 from playground.text.data import TextDataset
-from playground.text.tokenizer import MODES, Tokenizer, pad_sequences, suggest_maxlen
+from playground.text.tokenizer import MODES, Tokenizer, pad_sequences, suggest_maxlen, tokenize
 from playground.training import Callback, History, TensorData, TrainConfig, fit, seed_everything
 
 MAX_TEXT_CHARS = 20_000  # longer input is cut before tokenizing; the model reads at most maxlen tokens anyway
@@ -27,7 +27,7 @@ class TextTrainConfig:
     """The sentiment page's settings; 0 means "choose from the data" for maxlen and epochs."""
 
     dataset: str = "en-movies"
-    mode: str = one_of("auto", ("auto", *MODES))  # auto: en for English, zh-char for Chinese
+    mode: str = one_of("auto", ("auto", *MODES))  # auto: en for English, zh-char for Chinese; keras: Keras' default
     num_words: int = bounded(0, 0, 50_000)  # 0: the course's 1000 for the toy set, 10,000 for real corpora
     maxlen: int = bounded(0, 0, 500)
     padding: str = one_of("pre", ("pre", "post"))
@@ -61,6 +61,26 @@ class TextTrainConfig:
         return 6 if language == "en" else 5  # Chinese reviews are five times longer: fewer, slower epochs
 
 
+# The course's example: Tokenizer(num_words=1000) with Keras' defaults, pad_sequences(maxlen=5) (pre), and
+# Embedding(1000, 64) → SimpleRNN(64) → Dense(1, sigmoid), compiled with Adam at Keras' default rate, no dropout.
+COURSE_CONFIG = TextTrainConfig(
+    dataset="toy",
+    mode="keras",
+    num_words=1000,
+    maxlen=5,
+    padding="pre",
+    truncating="pre",
+    cell="rnn",
+    bidirectional=False,
+    embed_dim=64,
+    hidden=64,
+    layers=1,
+    dropout=0.0,
+    lr=0.001,
+)
+FEW_TEST_TEXTS = 50  # below this, one text more or less right moves the test accuracy by 2 points or more
+
+
 @dataclass
 class PreparedText:
     tokenizer: Tokenizer
@@ -74,6 +94,7 @@ class PreparedText:
     texts_test: list[str]
     train_lengths: list[int]
     meta: dict
+    held_out: bool = True  # False when the test texts are the training texts (the toy set): no test accuracy
 
     def encode(self, texts: Sequence[str]) -> torch.Tensor:
         return torch.from_numpy(
@@ -86,20 +107,35 @@ class PreparedText:
         )
 
 
-def prepare(dataset: TextDataset, config: TextTrainConfig) -> PreparedText:
-    """Seeded split (test, then validation), a tokenizer fitted on the training texts only, padding."""
+def split_indices(dataset: TextDataset, config: TextTrainConfig) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Seeded (train, validation, test) indices; the toy set trains and tests on all its sentences, in order."""
     if not 0 <= config.test_split <= 0.5 or not 0 <= config.val_split <= 0.5:
         raise PlaygroundError(_("The test and validation shares must each be between 0% and 50%."))
     n = len(dataset.texts)
+    if dataset.name == "toy":  # train and test on all three sentences in the course's order, as the course does
+        everything = np.arange(n)
+        return everything, everything[:0], everything
     order = np.random.default_rng(config.seed).permutation(n)
-    if dataset.name == "toy":  # three sentences: train and test on all of them, as the course does
-        train_idx, val_idx, test_idx = order, order[:0], order
-    else:
-        n_test = int(round(n * config.test_split))
-        n_val = int(round((n - n_test) * config.val_split))
-        test_idx, val_idx, train_idx = order[:n_test], order[n_test : n_test + n_val], order[n_test + n_val :]
+    n_test = int(round(n * config.test_split))
+    n_val = int(round((n - n_test) * config.val_split))
+    return order[n_test + n_val :], order[n_test : n_test + n_val], order[:n_test]
+
+
+def fit_tokenizer(dataset: TextDataset, config: TextTrainConfig, mode: str | None = None) -> Tokenizer:
+    """A tokenizer (``config``'s mode, or ``mode``) fitted on the training texts of ``config``'s split."""
+    train_idx, _val, _test = split_indices(dataset, config)
+    texts = [dataset.texts[i][:MAX_TEXT_CHARS] for i in train_idx]
+    return Tokenizer(mode or config.resolved_mode(dataset.language), config.resolved_num_words(len(dataset.texts))).fit(
+        texts
+    )
+
+
+def prepare(dataset: TextDataset, config: TextTrainConfig) -> PreparedText:
+    """Seeded split (test, then validation), a tokenizer fitted on the training texts only, padding."""
+    train_idx, val_idx, test_idx = split_indices(dataset, config)
     if len(train_idx) < 2 or len(set(dataset.labels[train_idx])) < 2:
         raise PlaygroundError(_("The training part needs texts of both labels."))
+    n = len(dataset.texts)
     mode = config.resolved_mode(dataset.language)
     train_texts = [dataset.texts[i][:MAX_TEXT_CHARS] for i in train_idx]
     tokenizer = Tokenizer(mode, config.resolved_num_words(n)).fit(train_texts)
@@ -139,7 +175,15 @@ def prepare(dataset: TextDataset, config: TextTrainConfig) -> PreparedText:
         [dataset.texts[i] for i in test_idx],
         lengths,
         meta,
+        held_out=not set(test_idx.tolist()) & set(train_idx.tolist()),
     )
+
+
+def scored_on(prepared: PreparedText) -> str:
+    """What ``evaluate`` measures: "test" (held-out texts), "training" (the texts it learned from), or "none"."""
+    if not len(prepared.X_test):
+        return "none"
+    return "test" if prepared.held_out else "training"
 
 
 def build_model(prepared: PreparedText, config: TextTrainConfig) -> nn.Module:
@@ -238,7 +282,7 @@ class Explanation:
     tokens: list[str]  # as read by the model (after truncation)
     ids: list[int]
     unknown: list[str]
-    contributions: list[float]  # occlusion: p(text) − p(text with this token replaced by OOV)
+    contributions: list[float]  # occlusion: p(text) − p(text with this token replaced by OOV, or padding)
     prefix_probabilities: list[float]  # p(positive) after reading tokens 1..k
     truncated: int  # tokens dropped because the text is longer than maxlen
 
@@ -248,22 +292,33 @@ def explain(model: nn.Module, meta: dict, text: str) -> Explanation:
     if not text or not text.strip():
         raise PlaygroundError(_("Type some text first."))
     tokenizer = Tokenizer.from_meta(meta["tokenizer"])
-    tokens, ids = tokenizer.encode(text[:MAX_TEXT_CHARS])
+    tokenized = tokenize(tokenizer, text[:MAX_TEXT_CHARS])
+    dropped = [t for t, i in zip(tokenized.tokens, tokenized.ids) if i is None]  # only without an OOV id
+    tokens = [t for t, i in zip(tokenized.tokens, tokenized.ids) if i is not None]
+    ids = tokenized.sequence
+    if not tokens and dropped:  # Keras' tokenizer drops unknown words: nothing would be left but padding
+        raise PlaygroundError(
+            _(
+                "The vocabulary knows none of these tokens, and this tokenizer (Keras' default) has no OOV id, so "
+                "the model would read only padding: {tokens}."
+            ).format(tokens=", ".join(dict.fromkeys(dropped)))
+        )
     if not tokens:
         raise PlaygroundError(_("The text has no words or characters the tokenizer can read."))
     maxlen, truncated = meta["maxlen"], max(0, len(tokens) - meta["maxlen"])
     if truncated:
         keep = slice(-maxlen, None) if meta["truncating"] == "pre" else slice(0, maxlen)
         tokens, ids = tokens[keep], ids[keep]
+    unknown = tokenizer.unknown(tokens) + dropped  # read as OOV, or (Keras' default) left out
 
     def pad(seqs):
         return torch.from_numpy(pad_sequences(seqs, maxlen, meta["padding"], meta["truncating"]))
 
-    occluded = [ids[:i] + [1] + ids[i + 1 :] for i in range(len(ids))]
+    # Occlusion: the token replaced by OOV, or, without an OOV id, by padding (dropped, as an unknown word is).
+    blank = 1 if tokenizer.has_oov else 0
+    occluded = [ids[:i] + [blank] + ids[i + 1 :] for i in range(len(ids))]
     prefixes = [ids[: k + 1] for k in range(len(ids))]
     probs = probabilities(model, pad([ids, *occluded, *prefixes]))
     p = float(probs[0])
     contributions = [p - float(q) for q in probs[1 : 1 + len(ids)]]
-    return Explanation(
-        p, tokens, ids, tokenizer.unknown(tokens), contributions, [float(q) for q in probs[1 + len(ids) :]], truncated
-    )
+    return Explanation(p, tokens, ids, unknown, contributions, [float(q) for q in probs[1 + len(ids) :]], truncated)

@@ -14,16 +14,20 @@ from PIL import Image
 from torch import nn
 
 from playground.data.decode import ClassImages
-from playground.data.images import ImageDataset, described
+from playground.data.images import ImageDataset, described, resize_images, with_channels
 from playground.errors import PlaygroundError
-from playground.i18n import N_, _
+from playground.i18n import N_, _, number
 from playground.models.registry import create_for_input
 from playground.share import SEED_MAX, bounded, one_of
 from playground.training import Callback, History, TensorData, TrainConfig, fit, seed_everything
 from playground.training.engine import OPTIMIZERS
-from playground.vision.preprocess import Step, preprocess
+from playground.vision.preprocess import Step, preprocess, to_model_input
 
 STYLE_OF = {"mnist": "digit", "fashion-mnist": "object"}
+COURSE_INPUT = (3, 64, 64)  # the course's CNN is defined for 64×64 colour images
+# At the course's input every training image is 48 KB of floats (grey is kept once and copied into three
+# channels only while training); this many keeps a run, and what a session keeps of it, within about 0.5 GB.
+COURSE_MAX_TRAIN = 10_000
 
 
 @dataclass(frozen=True)
@@ -40,6 +44,7 @@ class ImageTrainConfig:
     augment: bool = False
     val_split: float = bounded(0.1, 0.0, 0.5)
     train_size: int = one_of(0, (0, 1000, 5000, 10000, 20000))  # this many training images (0: all)
+    input: str = one_of("native", ("native", "course"))  # the images as they come, or the course's 64×64×3
     seed: int = bounded(0, 0, SEED_MAX)
     device: str | None = None
 
@@ -77,10 +82,22 @@ def _shift_rotate(xb: torch.Tensor, generator: torch.Generator) -> torch.Tensor:
     return F.grid_sample(xb, grid, padding_mode="border", align_corners=False)
 
 
+def input_shape(shape: tuple[int, ...], input: str = "native") -> tuple[int, int, int]:
+    """The (C, H, W) the model reads for images of ``shape``: theirs, or the course's 64×64×3 (``input="course"``)."""
+    if input not in ("native", "course"):
+        raise PlaygroundError(_("Unknown input '{name}'; choose native or course.").format(name=input))
+    return COURSE_INPUT if input == "course" else tuple(shape)
+
+
 def prepare(dataset: ImageDataset, config: ImageTrainConfig) -> Prepared:
-    """Split off ``val_split`` of the training images (seeded) and normalise with training statistics."""
+    """Split off ``val_split`` of the training images (seeded) and normalise with training statistics.
+
+    With ``config.input == "course"`` the images are resized to 64×64 and grey is copied into three channels
+    (the copies are views of one grey tensor), so every tensor is (N, 3, 64, 64).
+    """
     if not 0.0 <= config.val_split <= 0.5:
         raise PlaygroundError(_("The validation share must be between 0% and 50%."))
+    channels, size, _width = shape = input_shape(dataset.shape, config.input)
     n = len(dataset.X_train)
     order = torch.randperm(n, generator=torch.Generator().manual_seed(config.seed))
     n_val = int(n * config.val_split)
@@ -89,13 +106,24 @@ def prepare(dataset: ImageDataset, config: ImageTrainConfig) -> Prepared:
         if config.train_size < 10:
             raise PlaygroundError(_("Use at least 10 training images."))
         train_idx = train_idx[: config.train_size]
-    X = dataset.X_train[train_idx].float() / 255  # only the training part: no float copy of the whole set
+    if config.input == "course" and len(train_idx) > COURSE_MAX_TRAIN:
+        raise PlaygroundError(
+            _("At the course's 64×64×3 input, train on at most {limit} images: choose fewer training images.").format(
+                limit=f"{COURSE_MAX_TRAIN:,}"
+            )
+        )
+
+    def resized(X: torch.Tensor) -> torch.Tensor:
+        return resize_images(X, size)
+
+    X = resized(dataset.X_train[train_idx]).float() / 255  # only the training part: no float copy of the whole set
     mean = X.mean(dim=(0, 2, 3))
     std = X.std(dim=(0, 2, 3)).clamp_min(1e-3)
     del X
 
     def norm(t: torch.Tensor) -> torch.Tensor:
-        return (t.float() / 255 - mean.view(1, -1, 1, 1)) / std.view(1, -1, 1, 1)
+        x = (resized(t).float() / 255 - mean.view(1, -1, 1, 1)) / std.view(1, -1, 1, 1)
+        return with_channels(x, channels)
 
     data = TensorData(
         norm(dataset.X_train[train_idx]),
@@ -104,19 +132,111 @@ def prepare(dataset: ImageDataset, config: ImageTrainConfig) -> Prepared:
         dataset.y_train[val_idx] if n_val else None,
         augment=_shift_rotate if config.augment else None,
     )
-    channels, size, _width = dataset.shape
+    copies = channels // len(mean)  # 3 when grey is copied into RGB, else 1
     meta = {
         "task": "image",
         "dataset": dataset.name,
         "arch": config.arch,
         "classes": list(dataset.classes),
-        "input": [channels, size, size],
-        "mean": mean.tolist(),
-        "std": std.tolist(),
+        "input": list(shape),
+        "mean": mean.repeat(copies).tolist(),
+        "std": std.repeat(copies).tolist(),
         "style": STYLE_OF.get(dataset.name, "photo"),
         "config": asdict(config),
     }
-    return Prepared(data, norm(dataset.X_test), dataset.y_test, dataset.X_test, meta)
+    if tuple(shape) != tuple(dataset.shape):
+        meta["resized_from"] = list(dataset.shape)  # pictures to classify are prepared at this size, then resized
+    raw_test = with_channels(resized(dataset.X_test), channels)
+    return Prepared(data, norm(dataset.X_test), dataset.y_test, raw_test, meta)
+
+
+@dataclass(frozen=True)
+class InputSize:
+    """One input size for an architecture: what it costs and what reaches its first dense layer."""
+
+    shape: tuple[int, int, int]  # (C, H, W) the model reads
+    parameters: int
+    flattened: tuple[int, int, int] | None  # (H, W, C) flattened into the first dense layer (Keras' order), if any
+
+
+def _flattened(model: nn.Module, shape: tuple[int, int, int]) -> tuple[int, int, int] | None:
+    """(H, W, C) of what the model's first ``nn.Flatten`` receives for one input of ``shape``; None without one."""
+    flatten = next((m for m in model.modules() if isinstance(m, nn.Flatten)), None)
+    if flatten is None:
+        return None
+    seen: list[torch.Size] = []
+    handle = flatten.register_forward_hook(lambda _m, inputs, _out: seen.append(inputs[0].shape))
+    try:
+        model(torch.zeros(1, *shape, device=next(model.parameters()).device))
+    finally:
+        handle.remove()
+    return (seen[0][2], seen[0][3], seen[0][1]) if seen and len(seen[0]) == 4 else None
+
+
+def input_sizes(arch: str, shape: tuple[int, ...], num_classes: int) -> dict[str, InputSize]:
+    """``arch`` for images of ``shape`` at each ``ImageTrainConfig.input`` ("native", "course") it can take.
+
+    Sized on PyTorch's meta device: nothing is allocated.
+    """
+    sizes = {}
+    for input in ("native", "course"):
+        model_shape = input_shape(shape, input)
+        try:
+            with torch.device("meta"):
+                model = create_for_input(arch, model_shape, num_classes=num_classes)
+                flattened = _flattened(model, model_shape)
+        except PlaygroundError:
+            continue  # e.g. too small for this architecture
+        sizes[input] = InputSize(model_shape, sum(p.numel() for p in model.parameters()), flattened)
+    return sizes
+
+
+def _hwc(shape: tuple[int, int, int]) -> str:
+    return "×".join(str(v) for v in shape)
+
+
+def input_note(sizes: dict[str, InputSize]) -> str:
+    """One sentence on why the parameter count differs between the images' own size and the course's input."""
+    if set(sizes) != {"native", "course"}:
+        return ""
+    native, course = sizes["native"], sizes["course"]
+    at = {name: _hwc((s.shape[1], s.shape[2], s.shape[0])) for name, s in sizes.items()}  # Keras' H×W×C
+    if native.shape == course.shape:
+        return _("These images are already {shape}, the course's input: {parameters} parameters either way.").format(
+            shape=at["course"], parameters=number(course.parameters)
+        )
+    values = {
+        "native_parameters": number(native.parameters),
+        "course_parameters": number(course.parameters),
+        "native_shape": at["native"],
+        "course_shape": at["course"],
+        "native_channels": native.shape[0],
+        "course_channels": course.shape[0],
+    }
+    if native.flattened is None or course.flattened is None:
+        return _(
+            "{native_parameters} parameters at {native_shape} and {course_parameters} at {course_shape}: global "
+            "pooling gives the dense layer the same number of values at any size, so only the first layer's input "
+            "channels change the count."
+        ).format(**values)
+    values |= {
+        "native_flat": _hwc(native.flattened),
+        "course_flat": _hwc(course.flattened),
+        "native_values": number(math.prod(native.flattened)),
+        "course_values": number(math.prod(course.flattened)),
+    }
+    if native.shape[0] != course.shape[0]:
+        return _(
+            "{native_parameters} parameters at {native_shape} but {course_parameters} at {course_shape}: the "
+            "flatten hands the first dense layer {native_flat} = {native_values} values at {native_shape} but "
+            "{course_flat} = {course_values} at {course_shape}, and the first convolution reads {course_channels} "
+            "input channels instead of {native_channels}."
+        ).format(**values)
+    return _(
+        "{native_parameters} parameters at {native_shape} but {course_parameters} at {course_shape}: the flatten "
+        "hands the first dense layer {native_flat} = {native_values} values at {native_shape} but {course_flat} = "
+        "{course_values} at {course_shape}."
+    ).format(**values)
 
 
 def build_model(meta: dict, seed: int, arch: str | None = None) -> nn.Module:
@@ -185,8 +305,40 @@ class Prediction:
     top: list[tuple[str, float]]  # (class, probability), best first
 
 
+def _resized_from(meta: dict) -> tuple[int, int, int] | None:
+    """The (C, H, W) the training images had before they were resized to ``meta["input"]``, if they were."""
+    shape, native = meta["input"], meta.get("resized_from")
+    if not (isinstance(native, list) and len(native) == 3 and all(type(v) is int for v in native)):
+        return None  # absent, or not a shape (a model file is checked only for what prediction must have)
+    channels, size, width = native
+    if channels not in (1, shape[0]) or size != width or not 1 <= size <= 1024 or list(native) == list(shape):
+        return None
+    return channels, size, width
+
+
+def prepare_picture(image: Image.Image, meta: dict) -> tuple[list[Step], torch.Tensor]:
+    """The steps to show and the (1, C, H, W) model input, made as the training images were.
+
+    Images that training resized (``meta["resized_from"]``, the course's 64×64×3) are first made like the
+    original data (for MNIST: a centred 28×28 digit), then resized and copied into the channels the same way.
+    """
+    native = _resized_from(meta)
+    if native is None:
+        return preprocess(image, meta)
+    channels, size, _width = meta["input"]
+    native_meta = meta | {"input": list(native), "mean": meta["mean"][: native[0]], "std": meta["std"][: native[0]]}
+    steps, _x = preprocess(image, native_meta)
+    last = torch.from_numpy(np.ascontiguousarray(steps[-1].image))
+    last = last.permute(2, 0, 1) if last.ndim == 3 else last.unsqueeze(0)  # (C, h, w)
+    big = with_channels(resize_images(last.unsqueeze(0), size), channels)[0]  # (C, size, size)
+    note = _("grey copied into the 3 colour channels") if native[0] < channels else ""
+    title = _("resized to {size}×{size}").format(size=size)
+    steps.append(Step(title, big.permute(1, 2, 0).numpy().copy() if channels == 3 else big[0].numpy().copy(), note))
+    return steps, to_model_input(steps, meta)
+
+
 def predict(model: nn.Module, meta: dict, image: Image.Image, k: int = 5) -> Prediction:
-    steps, x = preprocess(image, meta)
+    steps, x = prepare_picture(image, meta)
     probs = probabilities(model, x)[0]
     order = probs.argsort(descending=True)[:k].tolist()
     return Prediction(steps, x, probs.tolist(), [(meta["classes"][i], float(probs[i])) for i in order])
