@@ -10,6 +10,7 @@ from pages.common import header, layer_table
 from pages.language import resolve
 from pages.links import setting, settings_from_url, settings_to_url
 from pages.runs import run_button
+from pages.tabs.course import course_tab
 from pages.tabs.pretrained import pretrained_tab
 from playground.data.images import load_bundled
 from playground.errors import PlaygroundError
@@ -237,7 +238,7 @@ def residual_tab(url: ArchitecturesConfig) -> dict:
     return values
 
 
-tab_inspect, tab_compare, tab_residual, tab_pretrained = header(
+tab_inspect, tab_compare, tab_residual, tab_pretrained, tab_course = header(
     "architectures",
     _(
         "LeNet-5 (1998) read digits with two small convolutions; VGG (2014) stacked 3×3 convolutions deep; "
@@ -251,6 +252,9 @@ with tab_compare:
     values |= compare_tab(url)
 with tab_residual:
     values |= residual_tab(url)
-settings_to_url(dataclasses.replace(url, **values), "arch")
+config = dataclasses.replace(url, **values)
+settings_to_url(config, "arch")
 with tab_pretrained:
     pretrained_tab()
+with tab_course:
+    course_tab("architectures", {name: values[name] for name in ("inspect", "channels", "size", "classes")}, config)

@@ -1,11 +1,14 @@
 """Backpropagation: one neuron number by number, a network learning 2-D data, the computation graph."""
 
+import dataclasses
+
 import streamlit as st
 
 from pages.common import download_model, figure_once, header, model_summary, upload_model
 from pages.language import resolve
 from pages.links import settings_from_url, settings_to_url
 from pages.runs import run_button
+from pages.tabs.course import course_tab
 from pages.tabs.neuron import NEURON, neuron_tab, set_neuron
 from playground.backprop import scalar
 from playground.backprop.network import NetworkConfig, config_from_meta, model_meta
@@ -186,7 +189,8 @@ def absorb(run: NetworkRun, job) -> None:
         st.session_state[f"{NET}.absorbed"] = job
 
 
-def network_tab() -> None:
+def network_tab() -> NetworkConfig | None:
+    """The network's settings, its training and its view; the settings, for the export (None if unreadable)."""
     if "backprop.dataset" not in st.session_state:
         set_network_widgets(settings_from_url(NetworkConfig, "net"))
     loaded = st.session_state.pop("backprop.loaded", None)
@@ -198,7 +202,7 @@ def network_tab() -> None:
         run = current_run(config, loaded)
     except PlaygroundError as exc:
         st.error(str(exc))
-        return
+        return None
     job = st.session_state.get(f"{NET}.job")
     absorb(run, job)
     running = job is not None and not job.finished
@@ -233,6 +237,7 @@ def network_tab() -> None:
     if not running:
         network_view(run, run.rows, run.grid, run.grad_norms)
         model_files(run, config)
+    return config
 
 
 def graph_tab(neuron: Neuron | None) -> None:
@@ -275,7 +280,7 @@ def graph_tab(neuron: Neuron | None) -> None:
     st.caption(_("The gradients at w₁, w₂, w₃ and b are the ones derived by hand in tab ①."))
 
 
-tab_neuron, tab_network, tab_graph = header(
+tab_neuron, tab_network, tab_graph, tab_course = header(
     "backprop",
     _("How a network computes its output, and how the chain rule turns the error into a gradient for every weight."),
 )
@@ -285,6 +290,8 @@ if NEURON.format("w0") not in st.session_state:
 with tab_neuron:
     neuron = neuron_tab()
 with tab_network:
-    network_tab()
+    network = network_tab()
 with tab_graph:
     graph_tab(neuron)
+with tab_course:
+    course_tab("backprop", dataclasses.asdict(neuron) if neuron is not None else {}, network)

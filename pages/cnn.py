@@ -8,6 +8,7 @@ from pages.language import resolve
 from pages.links import setting, settings_from_url, settings_to_url
 from pages.runs import finished_run, run_button
 from pages.tabs.classify_image import IMAGE_TYPES, classify_tab
+from pages.tabs.course import course_tab
 from pages.tabs.image_results import results_tab
 from playground.data import images as image_data
 from playground.data.decode import ClassImages, decode_image, read_class_zip
@@ -191,17 +192,17 @@ def settings(url: classifier.ImageTrainConfig) -> classifier.ImageTrainConfig:
     return config
 
 
-def train_tab(dataset: image_data.ImageDataset | None, url: classifier.ImageTrainConfig) -> None:
+def train_tab(dataset: image_data.ImageDataset | None, url: classifier.ImageTrainConfig) -> classifier.ImageTrainConfig:
     config = settings(url)
     if dataset is None:
         st.info(_("Choose or upload data in tab ① first."))
-        return
+        return config
     shape = classifier.input_shape(dataset.shape, config.input)
     try:
         preview = create_for_input(config.arch, shape, num_classes=len(dataset.classes))
     except PlaygroundError as exc:  # e.g. images too small for this architecture; the other tabs go on
         st.error(str(exc))
-        return
+        return config
     channels, size, _width = shape
     spec = get_spec(config.arch)
     parameters = sum(p.numel() for p in preview.parameters())
@@ -247,9 +248,10 @@ def train_tab(dataset: image_data.ImageDataset | None, url: classifier.ImageTrai
         return target, {"model": model, "prepared": prepared}
 
     run_button(JOB, _("Train"), make, name=N_("the CNN page's training"))
+    return config
 
 
-tab_data, tab_train, tab_results, tab_classify = header(
+tab_data, tab_train, tab_results, tab_classify, tab_course = header(
     "cnn",
     _(
         "A convolutional network learns filters that respond to strokes and shapes, pools them into a summary, "
@@ -260,9 +262,18 @@ url = settings_from_url(classifier.ImageTrainConfig, "cnn")
 with tab_data:
     dataset = data_tab(url)
 with tab_train:
-    train_tab(dataset, url)
+    config = train_tab(dataset, url)
 run = finished_run(JOB)
 with tab_results:
     results_tab(run)
 with tab_classify:
     classify_tab(run)
+with tab_course:
+    channels, size, _width = classifier.input_shape(dataset.shape if dataset else (1, 28, 28), config.input)
+    model = {
+        "arch": config.arch,
+        "channels": channels,
+        "size": size,
+        "classes": len(dataset.classes) if dataset else 10,
+    }
+    course_tab("cnn", model, config if dataset is not None else None, dataset)

@@ -9,6 +9,7 @@ from pages.common import header, model_summary
 from pages.language import resolve
 from pages.links import setting, settings_from_url, settings_to_url
 from pages.runs import finished_run, run_button
+from pages.tabs.course import course_tab
 from pages.tabs.forecast_results import (
     backtest_tab,
     results_tab,
@@ -185,7 +186,7 @@ def train_tab(url: ForecastConfig, base: ForecastConfig, series, prepared) -> Fo
     return config
 
 
-tab_data, tab_windows, tab_train, tab_results, tab_backtest = header(
+tab_data, tab_windows, tab_train, tab_results, tab_backtest, tab_course = header(
     "forecast",
     _(
         "A recurrent network reads the last `lookback` values and predicts the next ones. "
@@ -207,3 +208,7 @@ else:
         results_tab(finished_run(JOB), series, config)
     with tab_backtest:
         backtest_tab(url, series, config)
+chosen = config if series is not None and config is not None else url
+with tab_course:
+    model = {name: getattr(chosen, name) for name in ("cell", "hidden", "layers", "lookback", "horizon", "dropout")}
+    course_tab("forecast", model, chosen if series is not None and config is not None else None, series)

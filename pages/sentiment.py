@@ -10,6 +10,7 @@ from pages.common import UPLOAD_MB, header, model_summary, radio
 from pages.language import resolve
 from pages.links import setting, settings_from_url, settings_to_url
 from pages.runs import finished_run, run_button
+from pages.tabs.course import course_tab
 from pages.tabs.sentiment_results import results_tab, try_tab
 from pages.tabs.tokens import TOKEN_MODES, compare_tokenizers, show_example
 from playground.errors import PlaygroundError
@@ -201,11 +202,11 @@ def model_settings(url, base) -> classifier.TextTrainConfig:
     return dataclasses.replace(base, **values) if base is not None else dataclasses.replace(url, **values)
 
 
-def train_tab(url, base, prepared) -> None:
+def train_tab(url, base, prepared) -> classifier.TextTrainConfig:
     config = model_settings(url, base)
     if prepared is None:
         st.info(_("Choose or upload data in tab ① first."))
-        return
+        return config
     settings_to_url(config, "sent")
     preview = classifier.build_model(prepared, config)
     units = _("{hidden}, bidirectional").format(hidden=config.hidden) if config.bidirectional else config.hidden
@@ -240,9 +241,10 @@ def train_tab(url, base, prepared) -> None:
         return target, {"model": model, "prepared": prepared}
 
     run_button(JOB, _("Train"), make, name=N_("the sentiment page's training"))
+    return config
 
 
-tab_data, tab_train, tab_results, tab_try = header(
+tab_data, tab_train, tab_results, tab_try, tab_course = header(
     "sentiment",
     _(
         "A recurrent network reads a text token by token, carrying a hidden state; its last state decides "
@@ -253,9 +255,13 @@ url = settings_from_url(classifier.TextTrainConfig, "sent")
 with tab_data:
     base, prepared = data_tab(url)
 with tab_train:
-    train_tab(url, base, prepared)
+    config = train_tab(url, base, prepared)
 run = finished_run(JOB)
 with tab_results:
     results_tab(run)
 with tab_try:
     try_tab(run)
+with tab_course:
+    sizes = {"num_words": prepared.tokenizer.vocab_size, "maxlen": prepared.maxlen} if prepared else {}
+    model = {name: getattr(config, name) for name in ("cell", "embed_dim", "hidden", "layers", "bidirectional")}
+    course_tab("sentiment", model | {"dropout": config.dropout} | sizes, config if prepared else None)

@@ -62,7 +62,7 @@ LESSONS = (
             "How a neuron computes its output and how the chain rule turns the error into a gradient "
             "for every weight — checked three ways — then a network learning 2-D data live."
         ),
-        (N_("① One neuron"), N_("② A network on 2-D data"), N_("③ The computation graph")),
+        (N_("① One neuron"), N_("② A network on 2-D data"), N_("③ The computation graph"), N_("④ The course's code")),
         section="1.1",
     ),
     Lesson(
@@ -70,7 +70,13 @@ LESSONS = (
         N_("CNN image classifier"),
         ":material/image:",
         N_("Train a convolutional network on MNIST or Fashion-MNIST and classify images you upload."),
-        (N_("① Data"), N_("② Model and training"), N_("③ Results"), N_("④ Classify your picture")),
+        (
+            N_("① Data"),
+            N_("② Model and training"),
+            N_("③ Results"),
+            N_("④ Classify your picture"),
+            N_("⑤ The course's code"),
+        ),
         section="2.1",
     ),
     Lesson(
@@ -81,7 +87,13 @@ LESSONS = (
             "LeNet, VGG and ResNet: inspect and train them side by side, see why skip connections matter, "
             "and classify photos with a pretrained ResNet-50."
         ),
-        (N_("① Inspect"), N_("② Train side by side"), N_("③ Why residual connections"), N_("④ Pretrained ResNet-50")),
+        (
+            N_("① Inspect"),
+            N_("② Train side by side"),
+            N_("③ Why residual connections"),
+            N_("④ Pretrained ResNet-50"),
+            N_("⑤ The course's code"),
+        ),
         section="2.2",
     ),
     Lesson(
@@ -89,7 +101,14 @@ LESSONS = (
         N_("Time-series forecasting"),
         ":material/show_chart:",
         N_("LSTM and GRU forecasts of stock prices and other series, judged against honest baselines."),
-        (N_("① Data"), N_("② Windows"), N_("③ Model and training"), N_("④ Forecast and verdict"), N_("⑤ Backtest")),
+        (
+            N_("① Data"),
+            N_("② Windows"),
+            N_("③ Model and training"),
+            N_("④ Forecast and verdict"),
+            N_("⑤ Backtest"),
+            N_("⑥ The course's code"),
+        ),
         section="3.1",
     ),
     Lesson(
@@ -97,7 +116,13 @@ LESSONS = (
         N_("Sentiment analysis"),
         ":material/chat:",
         N_("Recurrent networks reading English and Chinese reviews, from tokens to explained predictions."),
-        (N_("① Text to numbers"), N_("② Model and training"), N_("③ Results"), N_("④ Try a sentence")),
+        (
+            N_("① Text to numbers"),
+            N_("② Model and training"),
+            N_("③ Results"),
+            N_("④ Try a sentence"),
+            N_("⑤ The course's code"),
+        ),
         section="3.1",
     ),
 )
