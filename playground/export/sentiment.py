@@ -340,7 +340,7 @@ def encode(text):
     return [i if (i := word_index.get(token, 1)) < NUM_WORDS else 1 for token in split(text)]
 
 
-print(f"{len(word_index)} distinct tokens in the training texts; the {NUM_WORDS - 2} most frequent are kept")
+print(f"{len(ranked)} distinct tokens in the training texts, {min(len(ranked), NUM_WORDS - 2)} of them kept")
 print(ranked[:10])
 """
 
@@ -362,7 +362,7 @@ def encode(text):
     return [i for token in split(text) if (i := word_index.get(token)) is not None and i < NUM_WORDS]
 
 
-print(f"{len(word_index)} distinct words in the training texts; the {NUM_WORDS - 1} most frequent are kept")
+print(f"{len(ranked)} distinct words in the training texts, {min(len(ranked), NUM_WORDS - 1)} of them kept")
 print(ranked[:10])
 """
 
