@@ -10,7 +10,8 @@ Each setting here was measured with ``bench/classroom.py`` (2 cores, 8 to 16 stu
   tokenizing a corpus) waited up to 5 ms at every call; a small network's 1.6 s of training took
   63 s beside one busy page thread at 5 ms, 6.8 s at 0.5 ms;
 - the package's log lines (each run's queue and running time, abandoned runs) go to the server's output;
-- with ``PLAYGROUND_WORKERS=process`` the training workers start while the first page renders.
+- with ``PLAYGROUND_WORKERS=process`` the training workers start while the first page renders;
+- the course's-code tabs' heavy parts (ResNet-50 on the meta device) are computed in a background thread.
 """
 
 from __future__ import annotations
@@ -18,7 +19,9 @@ from __future__ import annotations
 import gc
 import logging
 import sys
+import threading
 
+from playground import course
 from playground.training import workers
 from playground.training.jobs import default_limit
 
@@ -37,3 +40,6 @@ def prepare_server_process() -> None:
         log.setLevel(logging.INFO)
     if workers.process_mode():
         workers.warm_up(default_limit())
+    # The course's-code tabs build ResNet-50 on the meta device and import torch's compiler stack once (3-4 s):
+    # done here, beside the first visitors, rather than in the first student's request.
+    threading.Thread(target=course.warm_up, name="playground-course-warm-up", daemon=True).start()
