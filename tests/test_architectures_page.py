@@ -30,7 +30,7 @@ def test_two_small_architectures_train_side_by_side(open_page):
     at.session_state["arch.cmp_job"].join(180)
     at.run()
     assert not at.exception
-    table = at.dataframe[-1].value
+    table = next(df.value for df in at.dataframe if "architecture" in df.value.columns)
     assert list(table.architecture) == ["LeNet-5", "VGG (small)"] and "peak memory (MB)" in table.columns
 
 

@@ -56,7 +56,8 @@ def test_the_architectures_page_compares_it(throwaway_model, open_page):
     at.run()
     assert not at.exception and not at.error
     assert [r.name for r in at.session_state["arch.cmp_job"].result] == ["lenet", throwaway_model]
-    assert "Pixel softmax" in at.dataframe[-1].value["architecture"].tolist()
+    table = next(df.value for df in at.dataframe if "architecture" in df.value.columns)
+    assert "Pixel softmax" in table["architecture"].tolist()
 
 
 def test_the_cli_trains_it(throwaway_model, capsys):
