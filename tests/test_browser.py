@@ -165,8 +165,8 @@ def test_forecast_uploads_a_csv_and_sees_the_forecast_chart(server, page, tmp_pa
 def test_architectures_compares_two_small_networks_for_one_epoch(server, page):
     page.goto(f"{server.url}/architectures")
     wait_ready(page)
-    expect(main(page).get_by_text("44,426")).to_be_visible(timeout=30_000)  # LeNet-5's parameters
     inspect = page.get_by_role("tabpanel", name="① Inspect")
+    expect(inspect.get_by_test_id("stMetricValue").first).to_have_text("44,426", timeout=30_000)  # LeNet-5's
     expect(inspect.locator("[data-testid='stPlotlyChart'] .main-svg").first).to_be_visible(timeout=30_000)
     expect(inspect.get_by_text("RF 16")).to_have_count(1)  # the diagram labels the receptive field
     page.screenshot(path=str(ARTIFACTS / "architectures-inspect.png"), full_page=True)
