@@ -2,7 +2,11 @@
 
 from __future__ import annotations
 
+import ast
+import dataclasses
 import io
+import json
+import os
 import subprocess
 import sys
 import time
@@ -86,3 +90,31 @@ def prices(n=60, tz="America/New_York") -> pd.DataFrame:
         },
         index=index,
     )
+
+
+def imported_modules(script: str) -> set[str]:
+    """The top-level modules a script imports."""
+    modules = set()
+    for node in ast.walk(ast.parse(script)):
+        if isinstance(node, ast.Import):
+            modules |= {alias.name.split(".")[0] for alias in node.names}
+        elif isinstance(node, ast.ImportFrom):
+            modules.add((node.module or "").split(".")[0])
+    return modules
+
+
+def run_exported(result, folder: Path, name: str = "experiment.py") -> dict:
+    """Save an export in ``folder`` and run it there on the CPU, ``playground`` out of reach; its RESULT line."""
+    from playground.export import RESULT, save
+
+    on_cpu = result.script.replace("DEVICE = None", 'DEVICE = "cpu"', 1)  # as the package's runs in the tests
+    save(dataclasses.replace(result, script=on_cpu), folder / name)
+    env = {k: v for k, v in os.environ.items() if k not in ("PYTHONPATH", "PLAYGROUND_DEVICE")}
+    env |= {"CUDA_VISIBLE_DEVICES": "", "OMP_NUM_THREADS": "1"}  # small models: one thread is fastest here
+    reach = subprocess.run([sys.executable, "-c", "import playground"], cwd=folder, env=env, capture_output=True)
+    assert reach.returncode != 0, "the package must not be importable where the script runs"
+    done = subprocess.run([sys.executable, name], cwd=folder, env=env, capture_output=True, text=True, timeout=300)
+    assert done.returncode == 0, done.stderr[-3000:]
+    last = done.stdout.strip().splitlines()[-1]
+    assert last.startswith(RESULT), done.stdout[-2000:]
+    return json.loads(last.removeprefix(RESULT))

@@ -1,11 +1,6 @@
 """Exported backprop and forecast runs: the standalone script, run without the package, gives the package's result."""
 
-import ast
 import io
-import json
-import os
-import subprocess
-import sys
 
 import nbformat
 import numpy as np
@@ -17,11 +12,12 @@ from playground.backprop import network
 from playground.backprop.network import NetworkConfig
 from playground.data.toy2d import FEATURES
 from playground.errors import PlaygroundError
-from playground.export import RESULT, export, save
+from playground.export import export, save
 from playground.export.backprop import ACCURACY_TOLERANCE, FEATURE_CODE, POINTS_FILE
 from playground.export.forecast import MAE_TOLERANCE, SERIES_FILE
 from playground.series import forecaster as fc
 from playground.series.data import load_bundled, synthetic
+from tests.helpers import imported_modules, run_exported
 
 BACKPROP_CONFIGS = [
     NetworkConfig(dataset="circle", n_points=200, hidden=(6,), epochs=50, device="cpu"),
@@ -63,31 +59,6 @@ FORECAST_CONFIGS = [
 ]
 
 
-def run_script(result, tmp_path) -> dict:
-    """Save the export in ``tmp_path`` and run it there with the package out of reach; its RESULT line as a dict."""
-    save(result, tmp_path / "experiment.py")
-    env = {k: v for k, v in os.environ.items() if k != "PYTHONPATH"}
-    env["CUDA_VISIBLE_DEVICES"] = ""  # the CPU, as the package's run here
-    env["OMP_NUM_THREADS"] = "1"  # tiny tensors: one thread is fastest on a shared machine
-    done = subprocess.run(
-        [sys.executable, "experiment.py"], cwd=tmp_path, env=env, capture_output=True, text=True, timeout=120
-    )
-    assert done.returncode == 0, done.stderr[-3000:]
-    lines = [line for line in done.stdout.splitlines() if line.startswith(RESULT)]
-    assert lines and lines[-1] == done.stdout.strip().splitlines()[-1], done.stdout[-2000:]
-    return json.loads(lines[-1].removeprefix(RESULT))
-
-
-def imported_modules(script: str) -> set[str]:
-    modules = set()
-    for node in ast.walk(ast.parse(script)):
-        if isinstance(node, ast.Import):
-            modules |= {alias.name for alias in node.names}
-        elif isinstance(node, ast.ImportFrom):
-            modules.add(node.module or "")
-    return modules
-
-
 def check_standalone(script: str, tmp_path) -> None:
     """No import of playground; the notebook form is valid nbformat 4 with text and code cells."""
     modules = imported_modules(script)
@@ -108,7 +79,7 @@ def test_backprop_script_gives_the_package_accuracy(config, tmp_path, cpu_thread
     assert result.metric == "test_accuracy" and set(result.files) == {POINTS_FILE}
     save(result, tmp_path / "experiment.ipynb")
     check_standalone(result.script, tmp_path)
-    reported = run_script(result, tmp_path)
+    reported = run_exported(result, tmp_path)
 
     model, data = network.build(config)
     network.train(model, data, config)
@@ -143,7 +114,7 @@ def test_forecast_script_gives_the_package_mae(config, tmp_path, cpu_threads):
     assert result.metric == "test_mae" and set(result.files) == {SERIES_FILE}
     save(result, tmp_path / "experiment.ipynb")
     check_standalone(result.script, tmp_path)
-    reported = run_script(result, tmp_path)
+    reported = run_exported(result, tmp_path)
 
     prepared = fc.prepare(series, config)
     model = fc.build_model(prepared, config)

@@ -5,13 +5,8 @@ is checked against the package's own run at the same settings, within the tolera
 """
 
 import ast
-import dataclasses
 import io
-import json
-import os
 import re
-import subprocess
-import sys
 
 import nbformat
 import numpy as np
@@ -31,6 +26,7 @@ from playground.models import models_for
 from playground.vision import architectures
 from playground.vision.architectures import ArchitecturesConfig
 from playground.vision.classifier import ImageTrainConfig, build_model, evaluate, own_dataset, prepare, train
+from tests.helpers import imported_modules, run_exported
 
 CNN = ImageTrainConfig(train_size=1000, epochs=1, seed=0)
 POINTS = 1.0  # the exported scripts' test accuracy is within 1 percentage point of the package's, on a CPU
@@ -54,35 +50,13 @@ def cnn_export(mnist):
     return export("cnn", CNN, mnist)
 
 
-def run_script(result, folder) -> dict:
-    """Save ``result`` in ``folder`` and run it on the CPU without the playground on the path; its RESULT."""
-    assert "DEVICE = None" in result.script
-    on_cpu = result.script.replace("DEVICE = None", 'DEVICE = "cpu"', 1)  # as the package's runs here
-    path = save(dataclasses.replace(result, script=on_cpu), folder / "run.py")
-    env = {k: v for k, v in os.environ.items() if k not in ("PYTHONPATH", "PLAYGROUND_DEVICE")}
-    done = subprocess.run([sys.executable, path.name], cwd=folder, env=env, capture_output=True, text=True, timeout=300)
-    assert done.returncode == 0, done.stderr[-3000:]
-    (line,) = [line for line in done.stdout.splitlines() if line.startswith(RESULT)]
-    return json.loads(line.removeprefix(RESULT))
-
-
-def imported_modules(script: str) -> set[str]:
-    modules = set()
-    for node in ast.walk(ast.parse(script)):
-        if isinstance(node, ast.Import):
-            modules |= {alias.name.split(".")[0] for alias in node.names}
-        elif isinstance(node, ast.ImportFrom):
-            modules.add((node.module or "").split(".")[0])
-    return modules
-
-
 def test_the_cnn_script_reaches_the_pages_test_accuracy(cnn_export, mnist, tmp_path, cpu_threads):
     prepared = prepare(mnist, CNN)
     model = build_model(prepared.meta, CNN.seed)
     train(model, prepared, CNN)
     page = evaluate(model, prepared).accuracy
 
-    result = run_script(cnn_export, tmp_path)
+    result = run_exported(cnn_export, tmp_path)
 
     assert result["metric"] == "test_accuracy"
     assert abs(result["value"] - page) * 100 <= POINTS, (result["value"], page)
@@ -112,7 +86,7 @@ def test_the_architectures_script_reaches_each_models_test_accuracy(mnist, tmp_p
 
     exported = export("architectures", config, mnist)
     assert "playground" not in imported_modules(exported.script)
-    result = run_script(exported, tmp_path)
+    result = run_exported(exported, tmp_path)
 
     assert result["metric"] == "test_accuracy"
     assert set(result["value"]) == set(page)

@@ -1,12 +1,7 @@
 """The exported sentiment run: the standalone script, run without the package, gives the package's accuracies."""
 
-import ast
 import io
-import json
-import os
 import runpy
-import subprocess
-import sys
 from dataclasses import replace
 
 import nbformat
@@ -14,12 +9,13 @@ import pandas as pd
 import pytest
 import torch
 
-from playground.export import RESULT, bundle, export, save, to_notebook
+from playground.export import bundle, export, to_notebook
 from playground.export.sentiment import DATA_FILE, TOKENIZERS, TOLERANCE
 from playground.text import classifier
 from playground.text.classifier import MAX_TEXT_CHARS, TextTrainConfig
 from playground.text.data import load_dataset
 from playground.text.tokenizer import MODES, split
+from tests.helpers import imported_modules, run_exported
 
 TINY = {"embed_dim": 16, "hidden": 16, "num_words": 2000, "device": "cpu"}
 
@@ -40,35 +36,6 @@ def package_run(dataset, config: TextTrainConfig) -> dict:
         "value": classifier.evaluate(model, prepared).accuracy,
         "baseline": classifier.evaluate(baseline, prepared).accuracy,
     }
-
-
-def run_script(result, tmp_path) -> dict:
-    """Save the export in ``tmp_path``, run it there with the package out of reach; its RESULT line as a dict."""
-    save(result, tmp_path / "experiment.py")
-    env = {k: v for k, v in os.environ.items() if k != "PYTHONPATH"}
-    env["CUDA_VISIBLE_DEVICES"] = ""  # the CPU, as the package's run here
-    env["OMP_NUM_THREADS"] = "1"  # small models: one thread is fastest on a shared machine
-    unreachable = subprocess.run(
-        [sys.executable, "-c", "import playground"], cwd=tmp_path, env=env, capture_output=True
-    )
-    assert unreachable.returncode != 0, "the package must not be importable where the script runs"
-    done = subprocess.run(
-        [sys.executable, "experiment.py"], cwd=tmp_path, env=env, capture_output=True, text=True, timeout=180
-    )
-    assert done.returncode == 0, done.stderr[-3000:]
-    last = done.stdout.strip().splitlines()[-1]
-    assert last.startswith(RESULT), done.stdout[-2000:]
-    return json.loads(last.removeprefix(RESULT))
-
-
-def imported_modules(script: str) -> set[str]:
-    names = set()
-    for node in ast.walk(ast.parse(script)):
-        if isinstance(node, ast.Import):
-            names |= {alias.name.split(".")[0] for alias in node.names}
-        elif isinstance(node, ast.ImportFrom):
-            names.add((node.module or "").split(".")[0])
-    return names
 
 
 RUNS = [
@@ -101,7 +68,7 @@ def test_script_gives_the_packages_accuracies(name, n, config, tmp_path, cpu_thr
     result = export("sentiment", replace(config, dataset=name), dataset)
     assert result.metric == "test_accuracy"
     expected = package_run(dataset, config)
-    got = run_script(result, tmp_path)
+    got = run_exported(result, tmp_path)
     assert got["metric"] == "test_accuracy"
     assert abs(got["value"] - expected["value"]) <= TOLERANCE, (got, expected)
     assert abs(got["baseline"] - expected["baseline"]) <= TOLERANCE, (got, expected)
@@ -164,7 +131,7 @@ def test_the_toy_set_trains_and_tests_on_its_sentences_in_order(tmp_path, cpu_th
     assert pd.read_csv(io.BytesIO(result.files[DATA_FILE]))["text"].tolist() == [
         t[:MAX_TEXT_CHARS] for t in dataset.texts
     ]
-    got = run_script(result, tmp_path)
+    got = run_exported(result, tmp_path)
     expected = package_run(dataset, config)
     assert (
         abs(got["value"] - expected["value"]) <= TOLERANCE and abs(got["baseline"] - expected["baseline"]) <= TOLERANCE
