@@ -25,7 +25,7 @@ from playground.export import CELL, RESULT, Export, exporter
 from playground.i18n import _, ngettext
 from playground.models import get_spec
 from playground.models.registry import create_for_input
-from playground.vision.classifier import COURSE_MAX_TRAIN, ImageTrainConfig, _shift_rotate, input_shape
+from playground.vision.classifier import ImageTrainConfig, _shift_rotate, input_shape, split_indices
 
 TOLERANCE = 1.0  # percentage points: the script's test accuracy against the page's, on a CPU (tests check it)
 
@@ -220,23 +220,8 @@ def page_images(dataset: ImageDataset, config: ImageTrainConfig) -> dict[str, np
     X_* are (N, C, H, W) uint8 at the size the model reads, grey kept in one channel; y_* (N,) int64;
     ``classes`` the class names.
     """
-    if not 0.0 <= config.val_split <= 0.5:
-        raise PlaygroundError(_("The validation share must be between 0% and 50%."))
     _channels, size, _width = input_shape(dataset.shape, config.input)
-    n = len(dataset.X_train)
-    order = torch.randperm(n, generator=torch.Generator().manual_seed(config.seed))
-    n_val = int(n * config.val_split)
-    val_idx, train_idx = order[:n_val], order[n_val:]
-    if config.train_size:
-        if config.train_size < 10:
-            raise PlaygroundError(_("Use at least 10 training images."))
-        train_idx = train_idx[: config.train_size]
-    if config.input == "course" and len(train_idx) > COURSE_MAX_TRAIN:
-        raise PlaygroundError(
-            _("At the course's 64×64×3 input, train on at most {limit} images: choose fewer training images.").format(
-                limit=f"{COURSE_MAX_TRAIN:,}"
-            )
-        )
+    train_idx, val_idx = split_indices(dataset, config)
 
     def images(X: torch.Tensor) -> np.ndarray:
         return resize_images(X, size).numpy()

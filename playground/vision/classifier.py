@@ -89,15 +89,10 @@ def input_shape(shape: tuple[int, ...], input: str = "native") -> tuple[int, int
     return COURSE_INPUT if input == "course" else tuple(shape)
 
 
-def prepare(dataset: ImageDataset, config: ImageTrainConfig) -> Prepared:
-    """Split off ``val_split`` of the training images (seeded) and normalise with training statistics.
-
-    With ``config.input == "course"`` the images are resized to 64×64 and grey is copied into three channels
-    (the copies are views of one grey tensor), so every tensor is (N, 3, 64, 64).
-    """
+def split_indices(dataset: ImageDataset, config: ImageTrainConfig) -> tuple[torch.Tensor, torch.Tensor]:
+    """Which training images train and which validate: a seeded split, then the first ``train_size``."""
     if not 0.0 <= config.val_split <= 0.5:
         raise PlaygroundError(_("The validation share must be between 0% and 50%."))
-    channels, size, _width = shape = input_shape(dataset.shape, config.input)
     n = len(dataset.X_train)
     order = torch.randperm(n, generator=torch.Generator().manual_seed(config.seed))
     n_val = int(n * config.val_split)
@@ -112,6 +107,18 @@ def prepare(dataset: ImageDataset, config: ImageTrainConfig) -> Prepared:
                 limit=f"{COURSE_MAX_TRAIN:,}"
             )
         )
+    return train_idx, val_idx
+
+
+def prepare(dataset: ImageDataset, config: ImageTrainConfig) -> Prepared:
+    """Split off ``val_split`` of the training images (seeded) and normalise with training statistics.
+
+    With ``config.input == "course"`` the images are resized to 64×64 and grey is copied into three channels
+    (the copies are views of one grey tensor), so every tensor is (N, 3, 64, 64).
+    """
+    channels, size, _width = shape = input_shape(dataset.shape, config.input)
+    train_idx, val_idx = split_indices(dataset, config)
+    n_val = len(val_idx)
 
     def resized(X: torch.Tensor) -> torch.Tensor:
         return resize_images(X, size)
