@@ -14,7 +14,16 @@ from playground.errors import PlaygroundError
 from playground.i18n import _
 from playground.models import list_models, load_model, save_model
 from playground.vision import architectures, pretrained
-from playground.vision.classifier import ImageTrainConfig, build_model, evaluate, own_dataset, predict, prepare, train
+from playground.vision.classifier import (
+    ImageTrainConfig,
+    build_model,
+    calibrate,
+    evaluate,
+    own_dataset,
+    predict,
+    prepare,
+    train,
+)
 
 DEFAULTS = ImageTrainConfig()
 
@@ -88,6 +97,7 @@ def train_command(args: argparse.Namespace) -> None:
     model = build_model(prepared.meta, config.seed)
     history = train(model, prepared, config, [] if args.json else [ProgressPrinter()])
     evaluation = evaluate(model, prepared)
+    calibrate(model, prepared)  # the model file carries what its training pictures look like
     if args.save:
         save_model(model, args.save, prepared.meta)
     hist = history.as_dict()
@@ -142,6 +152,20 @@ def _pad(text: str, width: int) -> str:
     return text + fill if width > 0 else fill + text
 
 
+def _prediction_entry(prediction) -> dict:
+    """The top classes and, when the model file holds its limits, whether the picture is unlike its training data."""
+    entry = {"top": [{"class": c, "probability": p} for c, p in prediction.top]}
+    check = prediction.familiarity
+    if check is not None:
+        entry["unfamiliar"] = check.unfamiliar
+        entry["familiarity"] = check.as_dict()
+    return entry
+
+
+def _flag(result: dict) -> str:
+    return "  " + _("(unlike the training data: the answer means little)") if result.get("unfamiliar") else ""
+
+
 def predict_command(args: argparse.Namespace) -> None:
     if args.pretrained:
         model, source = pretrained.load_resnet50(args.weights)
@@ -165,15 +189,17 @@ def predict_command(args: argparse.Namespace) -> None:
             if not file.is_file():
                 raise PlaygroundError(_("There is no file at '{path}'.").format(path=path))
             image = decode_image(file.read_bytes(), name=file.name)
-            top = pretrained.classify(model, image, k) if meta is None else predict(model, meta, image, k=k).top
-            entry["top"] = [{"class": c, "probability": p} for c, p in top]
+            if meta is None:
+                entry["top"] = [{"class": c, "probability": p} for c, p in pretrained.classify(model, image, k)]
+            else:
+                entry |= _prediction_entry(predict(model, meta, image, k=k))
         except PlaygroundError as exc:
             entry["error"] = str(exc)
             failed += 1
             print(_("error: {message}").format(message=exc), file=sys.stderr)
         results.append(entry)
     lines = [
-        f"{r['file']}: " + ", ".join(f"{t['class']} {t['probability']:.1%}" for t in r["top"])
+        f"{r['file']}: " + ", ".join(f"{t['class']} {t['probability']:.1%}" for t in r["top"]) + _flag(r)
         for r in results
         if "top" in r
     ]

@@ -21,6 +21,7 @@ from playground.models.registry import create_for_input
 from playground.share import SEED_MAX, bounded, one_of
 from playground.training import Callback, History, TensorData, TrainConfig, fit, seed_everything
 from playground.training.engine import OPTIMIZERS
+from playground.vision import familiarity
 from playground.vision.preprocess import Step, preprocess, to_model_input
 
 STYLE_OF = {"mnist": "digit", "fashion-mnist": "object"}
@@ -262,6 +263,18 @@ def train(
     return fit(model, prepared.data, config.train_config(), callbacks, stop)
 
 
+def calibrate(model: nn.Module, prepared: Prepared) -> dict:
+    """Measure what the trained model's own pictures look like (``familiarity``) and keep it in ``prepared.meta``.
+
+    The limits come from the validation images, or the training images when there are none; the model file
+    downloaded afterwards carries them, so a picture is checked the same way when the file is loaded again.
+    """
+    data = prepared.data
+    X, source = (data.X_val, "validation") if data.has_val else (data.X_train, "training")
+    prepared.meta["familiarity"] = familiarity.calibrate(model, X, source)
+    return prepared.meta["familiarity"]
+
+
 @torch.no_grad()
 def probabilities(model: nn.Module, X: torch.Tensor, batch_size: int = 2048) -> torch.Tensor:
     """(N, K) softmax probabilities, on the CPU."""
@@ -310,6 +323,7 @@ class Prediction:
     x: torch.Tensor  # (1, C, H, W) the model's input
     probabilities: list[float]
     top: list[tuple[str, float]]  # (class, probability), best first
+    familiarity: familiarity.Familiarity | None = None  # None: the model file holds no limits to check against
 
 
 def _resized_from(meta: dict) -> tuple[int, int, int] | None:
@@ -348,7 +362,8 @@ def predict(model: nn.Module, meta: dict, image: Image.Image, k: int = 5) -> Pre
     steps, x = prepare_picture(image, meta)
     probs = probabilities(model, x)[0]
     order = probs.argsort(descending=True)[:k].tolist()
-    return Prediction(steps, x, probs.tolist(), [(meta["classes"][i], float(probs[i])) for i in order])
+    top = [(meta["classes"][i], float(probs[i])) for i in order]
+    return Prediction(steps, x, probs.tolist(), top, familiarity.check(model, meta, x))
 
 
 # ---- what the network sees -------------------------------------------------------------
