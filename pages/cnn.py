@@ -243,7 +243,9 @@ def train_tab(dataset: image_data.ImageDataset | None, url: classifier.ImageTrai
         def target(ctx):
             history = classifier.train(model, prepared, config, [ctx], ctx.stop)
             ctx.set_stage(_("evaluating on the test set"))
-            return history, classifier.evaluate(model, prepared)
+            evaluation = classifier.evaluate(model, prepared)
+            classifier.calibrate(model, prepared)  # so pictures unlike the training data are flagged
+            return history, evaluation
 
         return target, {"model": model, "prepared": prepared}
 

@@ -83,8 +83,9 @@ def test_train_then_stop_a_run_and_switch_pages(server, page):
     page.screenshot(path=str(ARTIFACTS / "backprop-stopped.png"), full_page=True)
 
 
-def test_cnn_trains_briefly_and_classifies_an_uploaded_photo(server, page, tmp_path):
+def test_cnn_trains_briefly_classifies_photos_and_flags_the_cat(server, page, tmp_path):
     from playground.data.images import load_bundled
+    from playground.vision.probes import PHOTOS
     from tests.helpers import photo_of
 
     photo = tmp_path / "seven.jpg"
@@ -98,11 +99,17 @@ def test_cnn_trains_briefly_and_classifies_an_uploaded_photo(server, page, tmp_p
     page.get_by_text("test accuracy").first.wait_for(timeout=120_000)
     page.screenshot(path=str(ARTIFACTS / "cnn-results.png"), full_page=True)
     page.get_by_role("tab", name="④ Classify your picture").click()
-    uploader = page.get_by_test_id("stFileUploader").filter(has_text="a picture to classify")
-    uploader.locator("input[type=file]").set_input_files(str(photo))
+    uploader = page.get_by_test_id("stFileUploader").filter(has_text="pictures to classify")
+    uploader.locator("input[type=file]").set_input_files([str(photo), str(PHOTOS / "chelsea.jpg")])
+    expect(main(page).get_by_text("unlike the training data")).to_have_count(1, timeout=60_000)  # the cat only
     page.get_by_text(re.compile(r"Prediction: \d")).wait_for(timeout=60_000)
+    expect(page.get_by_text("does not look like the handwritten digits")).to_have_count(0)
     assert_no_error(page, "after classifying")
     page.screenshot(path=str(ARTIFACTS / "cnn-classify.png"), full_page=True)
+    main(page).get_by_test_id("stSelectbox").filter(has_text="Look closer at").click()
+    page.get_by_role("option", name="2. chelsea.jpg").click()
+    expect(page.get_by_text(re.compile("does not look like the handwritten digits"))).to_be_visible(timeout=30_000)
+    page.screenshot(path=str(ARTIFACTS / "cnn-unfamiliar.png"), full_page=True)
     # draw a "1" on the canvas and classify it
     main(page).get_by_text("Draw", exact=True).click()
     canvas = page.locator("canvas[aria-label='drawing canvas']")

@@ -8,6 +8,7 @@ import pytest
 from PIL import Image
 
 from playground.data import images as image_data
+from playground.vision import probes
 from tests.helpers import photo_of, png_bytes
 
 
@@ -42,6 +43,27 @@ def test_train_evaluate_and_classify_a_photo(open_page):
     assert any(s.value.startswith("Prediction:") for s in at.subheader)
     captions = " ".join(c for img in at.get("image") for c in [str(img.proto)])
     assert "inverted" in captions and "Grad-CAM" in captions
+
+
+def test_several_pictures_make_a_gallery_and_one_unlike_digits_is_flagged(open_page):
+    at = open_page("cnn")
+    at.select_slider(key="cnn.train_size").set_value(5000).run()
+    at.button(key="cnn.job.start").click().run()
+    at.session_state["cnn.job"].join(120)
+    at.run()
+    digit = probes.pictures("digits on paper", 1, seed=2)[0]
+    text = probes.pictures("printed text", 1, seed=2)[0]
+    uploader = at.file_uploader(key="cnn.picture")
+    uploader.upload("digit.png", png_bytes(digit), "image/png").upload("text.png", png_bytes(text), "image/png").run()
+    assert not at.exception and not at.error
+    marks = [m.value for m in at.markdown if "unlike the training data" in m.value]
+    assert len(marks) == 1  # the text, not the digit
+    assert at.selectbox(key="cnn.closer").value == 0  # the digit, looked at closer: no notice
+    assert not any("does not look like" in w.value for w in at.warning)
+    at.selectbox(key="cnn.closer").set_value(1).run()
+    notice = next(w.value for w in at.warning if "does not look like" in w.value)
+    assert "handwritten digits" in notice and "99.5%" in notice
+    assert any(s.value.startswith("Prediction:") for s in at.subheader)  # the answer and its top 5 stay
 
 
 def test_bad_picture_gets_one_sentence(open_page):

@@ -3,17 +3,19 @@ the network sees: Grad-CAM, its first filters, its feature maps."""
 
 import numpy as np
 import streamlit as st
+from PIL import Image
 
 from pages.canvas import drawing_canvas
 from pages.common import UPLOAD_MB, radio, upload_model
 from playground.data.decode import EXTENSIONS, decode_image
 from playground.errors import PlaygroundError
 from playground.figures.images import bar_figure, mosaic, normalise, overlay
-from playground.i18n import _
+from playground.i18n import _, ngettext
 from playground.models import get_spec
 from playground.vision import classifier
 
 IMAGE_TYPES = [e.lstrip(".") for e in EXTENSIONS]  # what the safe decoder accepts
+MAX_PICTURES = 24  # classified at once; each takes a few hundredths of a second on a CPU
 
 
 def model_to_use(run) -> tuple | None:
@@ -38,17 +40,86 @@ def model_to_use(run) -> tuple | None:
     return None
 
 
-def picture() -> tuple[bytes | None, str]:
-    how = radio(_("picture"), {"upload": _("Upload a photo"), "draw": _("Draw")}, "cnn.how", show_label=False)
+def pictures() -> list[tuple[bytes, str]]:
+    """The pictures to classify, as (content, name): a drawing, or up to ``MAX_PICTURES`` uploaded files."""
+    how = radio(_("picture"), {"upload": _("Upload photos"), "draw": _("Draw")}, "cnn.how", show_label=False)
     if how == "draw":
-        return drawing_canvas("cnn.canvas"), _("your drawing")
-    upload = st.file_uploader(
-        _("a picture to classify (PNG, JPEG, WebP, GIF or BMP)"),
+        drawing = drawing_canvas("cnn.canvas")
+        return [] if drawing is None else [(drawing, _("your drawing"))]
+    uploads = st.file_uploader(
+        _("pictures to classify (PNG, JPEG, WebP, GIF or BMP; several at once if you like)"),
         type=IMAGE_TYPES,
         key="cnn.picture",
         max_upload_size=UPLOAD_MB,
+        accept_multiple_files=True,
     )
-    return (upload.getvalue(), upload.name) if upload is not None else (None, "")
+    uploads = list(uploads or [])
+    if len(uploads) > MAX_PICTURES:
+        st.warning(
+            _("Only the first {shown} of your {count} pictures are classified.").format(
+                shown=MAX_PICTURES, count=len(uploads)
+            )
+        )
+    return [(upload.getvalue(), upload.name) for upload in uploads[:MAX_PICTURES]]
+
+
+def trained_on(meta: dict) -> str:
+    """What the model learned from, for the notice about unfamiliar pictures."""
+    return {
+        "mnist": _("the handwritten digits"),
+        "fashion-mnist": _("the clothing pictures"),
+    }.get(meta.get("dataset"), _("the pictures"))
+
+
+def familiarity_notice(meta: dict, check) -> str:
+    """One sentence that the picture is unlike the training data, then the numbers that say so."""
+    lines = [
+        _("This does not look like {data} this model learned from, so its answer means little.").format(
+            data=trained_on(meta)
+        )
+    ]
+    if check.unlike_in_evidence:
+        lines.append(
+            _(
+                "No class gathers strong evidence: its energy, −log Σ exp(logit), is {energy:.2f}, above the "
+                "{limit:.2f} that 99.5% of the model's own validation pictures stay under."
+            ).format(energy=check.energy, limit=check.energy_limit)
+        )
+    if check.unlike_in_shape:
+        lines.append(
+            ngettext(
+                "It breaks into {pieces} separate piece; 99.5% of the validation pictures have at most {limit}.",
+                "It breaks into {pieces} separate pieces; 99.5% of the validation pictures have at most {limit}.",
+                check.pieces,
+            ).format(pieces=check.pieces, limit=check.pieces_limit)
+        )
+    return "  \n".join(lines)
+
+
+def _classified(model, meta: dict, content: bytes, name: str) -> tuple[Image.Image | None, object]:
+    """The picture and its ``Prediction``, or the one sentence that says why it could not be classified."""
+    try:
+        image = decode_image(content, name=name)
+        return image, classifier.predict(model, meta, image, k=5)
+    except PlaygroundError as exc:
+        return None, str(exc)
+
+
+def gallery(items: list[tuple[str, Image.Image | None, object]]) -> None:
+    """Every picture with its best class, marked when it is unlike the training data."""
+    columns = st.columns(4)
+    for i, (name, image, result) in enumerate(items):
+        cell = columns[i % 4].container(border=True)
+        if isinstance(result, str):
+            cell.caption(name)
+            cell.error(result)
+            continue
+        image.thumbnail((240, 240))
+        cell.image(image, caption=name, width="stretch")
+        best, probability = result.top[0]
+        cell.markdown(_("**{name}** ({probability:.1%})").format(name=best, probability=probability))
+        if result.familiarity is not None and result.familiarity.unfamiliar:
+            cell.markdown(":orange[:material/warning: " + _("unlike the training data") + "]")
 
 
 def _shown(count: int, shown: int) -> str:
@@ -90,26 +161,40 @@ def what_the_network_sees(model, meta: dict, prediction, best: str) -> None:
         )
 
 
-def classify_tab(run) -> None:
-    chosen = model_to_use(run)
-    if chosen is None:
-        return
-    model, meta = chosen
-    content, name = picture()
-    if content is None:
-        return
-    try:
-        prediction = classifier.predict(model, meta, decode_image(content, name=name), k=5)
-    except PlaygroundError as exc:
-        st.error(str(exc))
-        return
+def closer_look(model, meta: dict, prediction) -> None:
+    """One picture in full: its preprocessing, the notice, the top 5 and what the network sees."""
     st.markdown(_("**Preprocessing, step by step**"))
     for col, step in zip(st.columns(len(prediction.steps)), prediction.steps, strict=True):
         caption = f"{step.title} — {step.note}" if step.note else step.title
         col.image(step.image, caption=caption, clamp=True, width="stretch")
+    check = prediction.familiarity
+    if check is None:
+        st.caption(
+            _("This model file holds no measure of its training pictures, so unfamiliar pictures are not flagged.")
+        )
+    elif check.unfamiliar:
+        st.warning(familiarity_notice(meta, check), icon=":material/warning:")
     best, best_p = prediction.top[0]
     st.subheader(_("Prediction: {name} ({probability:.1%})").format(name=best, probability=best_p))
     names, probabilities = zip(*prediction.top, strict=True)
     top = bar_figure(list(names), list(probabilities), _("top 5 classes (softmax)"), height=240)
     st.plotly_chart(top, key="cnn.topk")
     what_the_network_sees(model, meta, prediction, best)
+
+
+def classify_tab(run) -> None:
+    chosen = model_to_use(run)
+    if chosen is None:
+        return
+    model, meta = chosen
+    items = [(name, *_classified(model, meta, content, name)) for content, name in pictures()]
+    if len(items) > 1:
+        gallery(items)
+        names = [f"{i + 1}. {name}" for i, (name, _image, _result) in enumerate(items)]
+        pick = st.selectbox(_("Look closer at"), range(len(items)), format_func=names.__getitem__, key="cnn.closer")
+        items = [items[pick]]
+    for _name, _image, result in items:
+        if isinstance(result, str):
+            st.error(result)
+        else:
+            closer_look(model, meta, result)
