@@ -238,7 +238,7 @@ def train_tab(url, base, prepared) -> classifier.TextTrainConfig:
             baseline = classifier.train_baseline(prepared, config)
             return history, classifier.evaluate(model, prepared), classifier.evaluate(baseline, prepared)
 
-        return target, {"model": model, "prepared": prepared}
+        return target, {"model": model, "prepared": prepared, "config": config}
 
     run_button(JOB, _("Train"), make, name=N_("the sentiment page's training"))
     return config

@@ -23,6 +23,13 @@ def test_toy_set_trains_then_a_sentence_is_explained(open_page):
     assert not at.exception
     assert any("probability of positive" in s.value for s in at.subheader)
     assert any("😀" in w.value for w in at.warning)  # the unknown token is named
+    assert not any("answer means little" in w.value for w in at.warning)  # its own words: no notice
+    at.text_area(key="sent.text").input("Terrible quality, it broke after two days.").run()
+    assert not at.exception
+    notice = "This model was trained on the course's three sentences; 100% of this text's tokens are unknown"
+    assert any(w.value.startswith(notice) for w in at.warning), [w.value for w in at.warning]
+    assert any("probability of positive" in s.value for s in at.subheader)  # the prediction stays
+    assert any("broke, after, two, days" in w.value for w in at.warning)  # and the unknown tokens it reads
     at.text_area(key="sent.text").input("   ").run()
     assert not at.exception and any("Type some text" in i.value for i in at.info)
 
@@ -65,3 +72,47 @@ def test_the_course_settings_are_one_click_away_and_scored_as_training_accuracy(
     assert any("training accuracy only shows" in w.value for w in at.warning)
     shown = [*at.markdown, *at.caption, *at.info, *at.warning]
     assert not any("test accuracy" in element.value for element in shown)
+
+
+def test_a_model_file_saved_before_the_profile_says_the_check_is_unavailable(open_page):
+    from playground.models import model_bytes
+    from playground.text import classifier
+    from playground.text.data import load_dataset
+
+    config = classifier.TextTrainConfig(dataset="toy", epochs=5)
+    prepared = classifier.prepare(load_dataset("toy"), config)
+    model = classifier.build_model(prepared, config)
+    old_meta = {k: v for k, v in prepared.meta.items() if k != "familiarity"}
+    at = open_page("sentiment")
+    at.file_uploader(key="sent.load").upload("old.pt", model_bytes(model, old_meta)).run()
+    assert not at.exception
+    at.text_area(key="sent.text").input("Terrible quality, it broke after two days.").run()
+    assert not at.exception
+    assert any("cannot be checked" in c.value for c in at.caption)
+    assert not any("answer means little" in w.value for w in at.warning)
+    assert any("probability of positive" in s.value for s in at.subheader)
+
+
+def test_advice_after_a_gru_run_that_loses_to_the_baseline_does_not_suggest_a_gru(open_page):
+    """One decisive word per text: the bag of words learns it; a GRU given one slow epoch cannot."""
+    import numpy as np
+
+    rng = np.random.default_rng(0)
+    filler = ["the", "a", "film", "story", "plot", "actor", "scene", "music", "time", "long", "short", "old", "new"]
+    rows = ["text,label"]
+    for i in range(600):
+        words = list(rng.choice(filler, 8)) + ["good" if i % 2 else "bad"]
+        rng.shuffle(words)
+        rows.append(f"{' '.join(words)},{i % 2}")
+    at = open_page("sentiment")
+    at.radio(key="sent.source").set_value("csv").run()
+    at.file_uploader(key="sent.csv").upload("words.csv", "\n".join(rows).encode(), "text/csv").run()
+    at.number_input(key="sent.epochs").set_value(1).run()
+    at.select_slider(key="sent.lr").set_value(0.0003).run()
+    assert at.selectbox(key="sent.cell").value == "gru"
+    at.button(key="sent.job.start").click().run()
+    at.session_state["sent.job"].join(120)
+    at.run()
+    assert not at.exception
+    advice = next(w.value for w in at.warning if "does not beat the bag-of-words baseline" in w.value)
+    assert "GRU" not in advice and "bidirectional" in advice and "train for more epochs" in advice

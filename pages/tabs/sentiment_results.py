@@ -1,5 +1,7 @@
 """The sentiment page's last tabs: the RNN beside the bag-of-words baseline, and a sentence explained."""
 
+import dataclasses
+
 import pandas as pd
 import streamlit as st
 
@@ -8,8 +10,10 @@ from playground.errors import PlaygroundError
 from playground.figures import history_figure
 from playground.figures.images import confusion_figure
 from playground.figures.text import coloured_tokens, prefix_figure
-from playground.i18n import _, ngettext
+from playground.i18n import _, ngettext, percent
 from playground.text import classifier
+from playground.text.advice import advice
+from playground.text.familiarity import UNAVAILABLE, Familiarity
 
 EXAMPLES = {"en": "A gorgeous, witty film, though the ending drags.", "zh": "质量很好，物流也快，就是价格有点贵。"}
 
@@ -36,6 +40,12 @@ def accuracy_note(prepared) -> None:
         )
 
 
+def run_meta(run) -> dict:
+    """The model file's meta for ``run``: the prepared texts' meta with the settings the model was trained with."""
+    meta, config = run.kept["prepared"].meta, run.kept.get("config")
+    return meta | {"config": dataclasses.asdict(config)} if config is not None else meta
+
+
 def results_tab(run) -> None:
     if run is None:
         st.info(_("Train a model in tab ② to see its results beside the baseline's."))
@@ -59,13 +69,13 @@ def results_tab(run) -> None:
         _("bag-of-words training accuracy") if on_training else _("bag-of-words accuracy"), f"{baseline.accuracy:.1%}"
     )
     cols[3].metric(_("bag-of-words F1"), f"{baseline.f1:.3f}")
-    if evaluation.accuracy <= baseline.accuracy and not on_training:
-        st.warning(
-            _(
-                "The RNN does not beat the bag-of-words baseline here: word order adds nothing the model "
-                "could learn from this much data. Try more epochs, a GRU or LSTM, or more data."
-            )
+    meta = run_meta(run)
+    if not on_training:
+        sentences = advice(
+            meta["config"], history, evaluation.accuracy, baseline.accuracy, prepared.train_lengths, prepared.maxlen
         )
+        if sentences:
+            st.warning("\n".join([sentences[0], *(f"- {s}" for s in sentences[1:])]))
     if prepared.X_val is not None:
         st.caption(
             _(
@@ -94,8 +104,31 @@ def results_tab(run) -> None:
     ]
     columns = [_("text"), _("true label"), _("P(positive)")]
     right.dataframe(pd.DataFrame(shown, columns=columns), hide_index=True)
-    meta = prepared.meta
     download_model(run.kept["model"], meta, f"sentiment-{meta['dataset']}.pt", key="sent.download")
+
+
+def familiarity(known: Familiarity) -> None:
+    """The notice above the prediction when the text is unlike the training texts, else the numbers behind it."""
+    if not known.available:
+        st.caption(_(UNAVAILABLE))
+        return
+    if known.unfamiliar:
+        st.warning(known.notice())
+    unknown = percent(known.unknown_share, 0) if known.unknown_share is not None else "–"
+    numbers = _("Unknown tokens: {unknown} of this text (the notice appears above {threshold}).").format(
+        unknown=unknown, threshold=percent(known.threshold, 0)
+    )
+    if known.script is not None and known.training_script is not None:
+        numbers += " " + _(
+            "Han characters {han} and Latin words {latin} of its letters; in the training texts {train_han} and "
+            "{train_latin}."
+        ).format(
+            han=percent(known.script.han, 0),
+            latin=percent(known.script.latin, 0),
+            train_han=percent(known.training_script.han, 0),
+            train_latin=percent(known.training_script.latin, 0),
+        )
+    st.caption(numbers)
 
 
 def explain(model, meta: dict, text: str) -> None:
@@ -105,6 +138,7 @@ def explain(model, meta: dict, text: str) -> None:
         st.info(str(exc))
         return
     p = explanation.probability
+    familiarity(explanation.familiarity)
     verdict = _("{label}: probability of positive {probability:.1%}")
     st.subheader(verdict.format(label=meta["label_names"][int(p > 0.5)], probability=p))
     if explanation.truncated:
@@ -150,7 +184,7 @@ def try_tab(run) -> None:
     if loaded is not None:
         st.session_state["sent.loaded"] = loaded
     if run is not None:
-        model, meta = run.kept["model"], run.kept["prepared"].meta
+        model, meta = run.kept["model"], run_meta(run)
     elif "sent.loaded" in st.session_state:
         model, meta = st.session_state["sent.loaded"]
     else:

@@ -12,6 +12,7 @@ from playground.i18n import _
 from playground.models import load_model, save_model
 from playground.text import classifier
 from playground.text.data import load_dataset, read_csv
+from playground.text.familiarity import UNAVAILABLE
 
 DEFAULTS = classifier.TextTrainConfig()
 
@@ -90,6 +91,7 @@ def sentiment(args: argparse.Namespace) -> None:
         "history": hist["epochs"],
         "final": {"test_" + k: v for k, v in evaluation.as_dict().items()},
         "baseline_bag_of_words": {"test_" + k: v for k, v in baseline.as_dict().items()},
+        "familiarity": prepared.meta["familiarity"],  # what --predict judges a text against
         "seconds": hist["seconds"],
         "samples_per_s": hist["samples_per_s"],
     }
@@ -115,7 +117,10 @@ def predict(args: argparse.Namespace) -> None:
         "contributions": explanation.contributions,
         "truncated_tokens": explanation.truncated,
     }
+    known = explanation.familiarity
+    result |= known.as_dict()  # unfamiliar, unknown_share, script, and what they are judged by
     text = _("{label} (probability of positive {probability:.1%})").format(
         label=result["label"], probability=explanation.probability
     )
-    emit(result, args.json, text)
+    note = known.notice() if known.available else _(UNAVAILABLE)
+    emit(result, args.json, f"{note}\n{text}" if note else text)

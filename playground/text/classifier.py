@@ -16,6 +16,7 @@ from playground.models import create_model
 from playground.models.text import CELLS
 from playground.share import SEED_MAX, bounded, one_of
 from playground.text.data import TextDataset
+from playground.text.familiarity import Familiarity, check_text, profile
 from playground.text.tokenizer import MODES, Tokenizer, pad_sequences, suggest_maxlen, tokenize
 from playground.training import Callback, History, TensorData, TrainConfig, fit, seed_everything
 
@@ -142,6 +143,7 @@ def prepare(dataset: TextDataset, config: TextTrainConfig) -> PreparedText:
     train_ids = [tokenizer.encode(t)[1] for t in train_texts]
     lengths = [len(s) for s in train_ids]
     maxlen = config.maxlen or (5 if dataset.name == "toy" else suggest_maxlen(lengths))  # the course used 5
+    val_texts = [dataset.texts[i][:MAX_TEXT_CHARS] for i in val_idx]
     meta = {
         "task": "text",
         "dataset": dataset.name,
@@ -152,6 +154,7 @@ def prepare(dataset: TextDataset, config: TextTrainConfig) -> PreparedText:
         "truncating": config.truncating,
         "tokenizer": tokenizer.to_meta(),
         "config": asdict(config),
+        "familiarity": profile(tokenizer, train_texts, val_texts),  # travels in the model file
     }
 
     def tensors(idx):
@@ -285,6 +288,7 @@ class Explanation:
     contributions: list[float]  # occlusion: p(text) − p(text with this token replaced by OOV, or padding)
     prefix_probabilities: list[float]  # p(positive) after reading tokens 1..k
     truncated: int  # tokens dropped because the text is longer than maxlen
+    familiarity: Familiarity = Familiarity(available=False)  # the text vs the training texts
 
 
 def explain(model: nn.Module, meta: dict, text: str) -> Explanation:
@@ -321,4 +325,6 @@ def explain(model: nn.Module, meta: dict, text: str) -> Explanation:
     probs = probabilities(model, pad([ids, *occluded, *prefixes]))
     p = float(probs[0])
     contributions = [p - float(q) for q in probs[1 : 1 + len(ids)]]
-    return Explanation(p, tokens, ids, unknown, contributions, [float(q) for q in probs[1 + len(ids) :]], truncated)
+    prefix = [float(q) for q in probs[1 + len(ids) :]]
+    known = check_text(meta, tokenizer, text[:MAX_TEXT_CHARS])
+    return Explanation(p, tokens, ids, unknown, contributions, prefix, truncated, known)
