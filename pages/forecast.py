@@ -96,7 +96,7 @@ def windows_tab(url: ForecastConfig, series, source: str, column: str):
     return base, prepared
 
 
-def model_settings(url: ForecastConfig, base: ForecastConfig, series) -> ForecastConfig:
+def model_settings(url: ForecastConfig, base: ForecastConfig, series, link: str) -> ForecastConfig:
     cols = st.columns(4)
     values = {
         "cell": setting(
@@ -114,7 +114,10 @@ def model_settings(url: ForecastConfig, base: ForecastConfig, series) -> Forecas
         "seed": setting(cols[3], "number_input", _("seed"), url, "seed", "fc.seed"),
     }
     cols = st.columns(3)
-    season = url if url.season >= 0 else dataclasses.replace(url, season=series.season)
+    # the link's season belongs to the link's series; any other series opens on the season its data suggest
+    suggested = series.suggested_season
+    chosen = url.season >= 0 and url.source in (base.source, link)
+    season = url if chosen else dataclasses.replace(url, season=suggested.length)
     values |= {
         "future": setting(cols[0], "number_input", _("forecast steps past the end"), url, "future", "fc.future"),
         "interval": setting(
@@ -132,20 +135,22 @@ def model_settings(url: ForecastConfig, base: ForecastConfig, series) -> Forecas
             _("season length (0: none)"),
             season,
             "season",
-            f"fc.season.{base.source}",
+            f"fc.season.{base.source}.{series.name}",
             min_value=0,
             help=_(
-                "The seasonal-naive baseline repeats the value one season ago: 12 for monthly data, 7 or 5 for daily, "
-                "52 for weekly."
+                "The seasonal-naive baseline repeats the value one season ago: 24 for hourly data, 7 for daily, "
+                "52 for weekly, 12 for monthly, kept where the data show that cycle."
             ),
         ),
     }
+    cols[2].caption(suggested.describe(series.spacing))
     return dataclasses.replace(base, **values)
 
 
-def train_tab(url: ForecastConfig, base: ForecastConfig, series, prepared) -> ForecastConfig | None:
-    config = model_settings(url, base, series)
-    settings_to_url(config, "fc")
+def train_tab(url: ForecastConfig, base: ForecastConfig, series, prepared, link: str) -> ForecastConfig | None:
+    """The model's settings, reflected in the link (whose ``link`` source may name a ticker that failed)."""
+    config = model_settings(url, base, series, link)
+    settings_to_url(dataclasses.replace(config, source=link), "fc")
     try:
         config.validate()
     except PlaygroundError as exc:
@@ -195,7 +200,7 @@ tab_data, tab_windows, tab_train, tab_results, tab_backtest, tab_course = header
 )
 url = settings_from_url(ForecastConfig, "fc")
 with tab_data:
-    series, source, column = data_tab(url.source)
+    series, source, column, link = data_tab(url.source)
 if series is None:
     for tab in (tab_windows, tab_train, tab_results, tab_backtest):
         tab.info(_("Choose or upload a series in tab ① first."))
@@ -203,7 +208,7 @@ else:
     with tab_windows:
         base, prepared = windows_tab(url, series, source, column)
     with tab_train:
-        config = train_tab(url, base, series, prepared)
+        config = train_tab(url, base, series, prepared, link)
     with tab_results:
         results_tab(finished_run(JOB), series, config)
     with tab_backtest:

@@ -120,3 +120,65 @@ def test_a_downloaded_model_loads_again_and_is_judged_on_the_series(open_page):
     at.file_uploader(key="fc.load").upload("junk.pt", b"not a model", "application/octet-stream").run()
     assert not at.exception
     assert "not a readable PyTorch model file" in at.error[0].value
+
+
+def test_an_hourly_csv_reads_as_hourly_with_its_gaps_a_daily_season_and_hours_in_the_forecast(open_page):
+    from tests.test_series_frequency import csv_of, hourly_temperatures
+
+    at = open_page("forecast")
+    at.radio(key="fc.kind").set_value("csv").run()
+    data = csv_of(hourly_temperatures())  # a year in local time: clock changes and two lost hours
+    at.file_uploader(key="fc.csv").upload("berlin.csv", data, "text/csv").run()
+    assert not at.exception and not at.error
+    captions = [c.value for c in at.caption]
+    assert any("8,757 hourly points, 2021-01-01 01:00 to 2022-01-01 00:00" in c for c in captions)
+    assert any(c.startswith("3 gaps in the stamps (3 missing)") for c in captions)
+    assert any("appeared twice" in c for c in captions)
+    assert at.number_input(key="fc.season.csv.berlin").value == 24  # the seasonal-naive baseline is on
+    assert any("Suggested season length 24" in c for c in captions)
+    chart = at.get("plotly_chart")[0].proto.spec
+    assert '"rangeslider":{"visible":true' in chart.replace(" ", "")  # a year of hours opens on a window
+    at.select_slider(key="fc.hidden").set_value(8).run()
+    at.number_input(key="fc.layers").set_value(1).run()
+    at.number_input(key="fc.epochs").set_value(1).run()
+    at.button(key="fc.job.start").click().run()
+    at.session_state["fc.job"].join(300)
+    at.run()
+    assert not at.exception, [e.value for e in at.exception]
+    tables = [df.value for df in at.dataframe]
+    metrics = next(t for t in tables if "forecaster" in t.columns).set_index("forecaster")
+    assert "seasonal naive" in metrics.index
+    assert metrics.loc["naive (last value)", "direction"] == "—"  # a forecast that never moves
+    future = next(t for t in tables if "low" in t.columns)
+    assert list(future.date[:3]) == ["2022-01-01 01:00", "2022-01-01 02:00", "2022-01-01 03:00"]
+    assert future.date.is_unique and len(future) == 20
+
+
+def test_a_ticker_whose_fetch_failed_stays_in_the_link(monkeypatch, tmp_path, open_page):
+    from playground.series import yahoo
+    from tests.helpers import prices
+
+    def no_answer(*args):
+        raise ConnectionError("reset by peer")
+
+    monkeypatch.setenv("PLAYGROUND_DATA_DIR", str(tmp_path))
+    monkeypatch.setattr(yahoo, "online", lambda host: True)
+    monkeypatch.setattr(yahoo, "fetch_prices", no_answer)
+    at = open_page("forecast")
+    at.text_input(key="fc.ticker").input("nvda")
+    at.button(key="fc.fetch").click().run()
+    assert "did not answer for NVDA" in at.warning[0].value and "bundled MSFT" in at.warning[0].value
+    assert at.query_params["fc.source"] == "yahoo:NVDA"  # the page shows MSFT, the link still names NVDA
+    monkeypatch.setattr(yahoo, "online", lambda host: False)
+    at.text_input(key="fc.ticker").input("TSLA")
+    at.button(key="fc.fetch").click().run()
+    assert "cannot be reached" in at.warning[0].value and at.query_params["fc.source"] == "yahoo:TSLA"
+    at.text_input(key="fc.ticker").input("TSLA; DROP TABLE")
+    at.button(key="fc.fetch").click().run()
+    assert at.query_params["fc.source"] == "dataset:msft"  # a malformed symbol is not put in a link
+
+    monkeypatch.setattr(yahoo, "online", lambda host: True)  # the link, opened where Yahoo answers
+    monkeypatch.setattr(yahoo, "fetch_prices", lambda *args: prices(n=300))
+    shared = open_page("forecast", {"fc.source": "yahoo:NVDA"})
+    assert shared.text_input(key="fc.ticker").value == "NVDA" and not shared.warning
+    assert any("NVDA close" in c.value for c in shared.caption)

@@ -12,12 +12,13 @@ from pages.tabs.series_source import translated
 from playground.errors import PlaygroundError
 from playground.figures import history_figure
 from playground.figures.series import backtest_figure, forecast_figure, metrics_table
-from playground.i18n import N_, _, ngettext
+from playground.i18n import N_, _, ngettext, percent
 from playground.series import forecaster
 from playground.series.forecaster import ForecastConfig
 
 BACKTEST = "fc.bt_job"  # the backtest run
 
+NO_DIRECTION = "—"  # a forecast that never moves has no direction to score
 MODES = {"one-step": N_("one step ahead (fed the real values)"), "recursive": N_("recursive (fed its own forecasts)")}
 
 
@@ -38,14 +39,17 @@ def verdict(prepared, evaluation) -> None:
     mode = radio(_("test forecasts"), translated(MODES), "fc.mode")
     st.plotly_chart(forecast_figure(prepared.series, prepared, evaluation, mode), key="fc.forecast_chart")
     table = metrics_table(evaluation, recursive=mode == "recursive")
-    # columns: forecaster, MAE, RMSE, MAPE % or sMAPE %, direction (headers in the current language)
-    formats = {c: "{:.4g}" for c in table.columns[1:4]} | {table.columns[4]: "{:.1%}"}
-    st.dataframe(table.style.format(formats, na_rep="—"), hide_index=True)
+    # columns: forecaster, MAE, RMSE, MAPE % or sMAPE %, direction (headers in the current language).
+    # The direction is written out: a missing number shows as "None" in a table, whatever its format says.
+    direction = table.columns[4]
+    table[direction] = [NO_DIRECTION if pd.isna(v) else percent(v) for v in table[direction]]
+    st.dataframe(table.style.format({c: "{:.4g}" for c in table.columns[1:4]}), hide_index=True)
     st.caption(errors_caption(prepared, evaluation, mode))
     st.markdown(_("**Forecast past the last date**, {band}:").format(band=evaluation.band))
     columns = {"date": _("date"), "forecast": _("forecast"), "low": _("low"), "high": _("high")}
-    future = {columns["date"]: [d.date() for d in evaluation.future_dates], columns["forecast"]: evaluation.future}
-    future |= {columns["low"]: evaluation.low, columns["high"]: evaluation.high}
+    series = prepared.series
+    future = {columns["date"]: [series.stamp(d) for d in evaluation.future_dates]}
+    future |= {columns["forecast"]: evaluation.future, columns["low"]: evaluation.low, columns["high"]: evaluation.high}
     formats = {columns[c]: "{:.4g}" for c in ("forecast", "low", "high")}
     st.dataframe(pd.DataFrame(future).style.format(formats), hide_index=True, height=220)
 

@@ -7,9 +7,10 @@ import streamlit as st
 from pages.common import UPLOAD_MB, radio
 from playground.errors import PlaygroundError
 from playground.figures.series import series_figure
-from playground.i18n import N_, _, date, language, ngettext, number
+from playground.i18n import N_, _, language, ngettext, number
 from playground.series import data as series_data
 from playground.series import yahoo
+from playground.series.frequency import WORDS, describe_spacing
 
 # What a person reads, marked here and translated with _ where shown (this module is imported once).
 KINDS = {
@@ -21,15 +22,9 @@ KINDS = {
 FALLBACK = "msft"
 BAR_LENGTHS = {"1d": N_("daily"), "1wk": N_("weekly"), "1mo": N_("monthly")}
 FILLS = {"refuse": N_("refuse"), "ffill": N_("forward fill"), "interpolate": N_("interpolate")}
-FREQUENCIES = {  # Series.frequency -> the word in "500 daily points"
-    "daily": N_("daily"),
-    "business-daily": N_("business-daily"),
-    "weekly": N_("weekly"),
-    "monthly": N_("monthly"),
-    "yearly": N_("yearly"),
-    "irregular": N_("irregular"),
-}
-Chosen = tuple[series_data.Series | None, str, str]  # the series, its source ("dataset:NAME"...) and column
+# The series, its source ("dataset:NAME"...), its column, and the source a shared link names: a ticker whose
+# fetch failed stays in the link though the page falls back to a bundled series.
+Chosen = tuple[series_data.Series | None, str, str, str]
 
 
 def translated(labels: dict[str, str]) -> dict[str, str]:
@@ -75,20 +70,22 @@ def ticker(name: str) -> Chosen:
         fetch = cols[4].form_submit_button(
             _("Fetch prices"), icon=":material/download:", type="primary", key="fc.fetch"
         )
+    fallback = f"dataset:{FALLBACK}"
     try:
         request = (yahoo.normalise_ticker(typed), period, interval, price)
     except PlaygroundError as exc:
-        series, problem = None, str(exc)
+        series, problem, link = None, str(exc), fallback  # a link names no malformed ticker
     else:
         series, problem = fetch_ticker(request, retry=fetch)
+        link = f"yahoo:{request[0]}"
     if series is None:
         st.warning(
             _("{problem} The page uses the bundled {ticker} monthly prices instead.").format(
                 problem=problem, ticker=FALLBACK.upper()
             )
         )
-        return bundled(FALLBACK, None, language()), f"dataset:{FALLBACK}", ""
-    return series, f"yahoo:{request[0]}", price if price != "Close" else ""
+        return bundled(FALLBACK, None, language()), fallback, "", link
+    return series, link, price if price != "Close" else "", link
 
 
 def bundled_series(name: str) -> Chosen:
@@ -104,7 +101,7 @@ def bundled_series(name: str) -> Chosen:
     column = ""
     if name == "seattle-weather":
         column = cols[1].selectbox(_("column"), series_data.WEATHER_COLUMNS, key="fc.weather_column")
-    return bundled(name, column or None, language()), f"dataset:{name}", column
+    return bundled(name, column or None, language()), f"dataset:{name}", column, f"dataset:{name}"
 
 
 def csv_series() -> Chosen:
@@ -113,7 +110,7 @@ def csv_series() -> Chosen:
     )
     if upload is None:
         st.info(_("Upload a UTF-8 CSV such as `date,value` with one row per date; at least a few dozen rows."))
-        return None, "", ""
+        return None, "", "", "csv"
     try:
         table = series_data.read_table(upload.getvalue())
         dates, numeric = series_data.detect_columns(table)
@@ -129,10 +126,10 @@ def csv_series() -> Chosen:
             _("missing values"), series_data.FILL_METHODS, format_func=translated(FILLS).get, key="fc.fill"
         )
         name = upload.name.rsplit(".", 1)[0][:40]
-        return series_data.series_from_table(table, date_col, value_col, fill, name=name), "csv", ""
+        return series_data.series_from_table(table, date_col, value_col, fill, name=name), "csv", "", "csv"
     except PlaygroundError as exc:
         st.error(str(exc))
-        return None, "", ""
+        return None, "", "", "csv"
 
 
 def synthetic() -> Chosen:
@@ -142,7 +139,8 @@ def synthetic() -> Chosen:
     trend = cols[2].number_input(_("trend per step"), -1.0, 1.0, 0.002, step=0.001, format="%.3f", key="fc.syn_trend")
     noise = cols[3].number_input(_("noise σ"), 0.0, 5.0, 0.1, step=0.05, key="fc.syn_noise")
     seed = cols[4].number_input(_("seed"), 0, 2**31 - 1, 0, key="fc.syn_seed")
-    return series_data.synthetic(int(n), int(period), 1.0, float(trend), float(noise), int(seed)), "dataset:sine", ""
+    series = series_data.synthetic(int(n), int(period), 1.0, float(trend), float(noise), int(seed))
+    return series, "dataset:sine", "", "synthetic:sine"  # the link reopens the synthetic tab
 
 
 def data_tab(source: str) -> Chosen:
@@ -151,7 +149,7 @@ def data_tab(source: str) -> Chosen:
     kind = radio(_("source"), translated(KINDS), "fc.kind", kind)
     choose = {"yahoo": lambda: ticker(name if source.startswith("yahoo:") else ""), "csv": csv_series}
     choose |= {"dataset": lambda: bundled_series(name), "synthetic": synthetic}
-    series, source, column = choose[kind]()
+    series, source, column, link = choose[kind]()
     if series is not None:
         st.caption(
             ngettext(
@@ -161,12 +159,13 @@ def data_tab(source: str) -> Chosen:
             ).format(
                 source=series.source,
                 count=number(len(series)),
-                frequency=_(FREQUENCIES[series.frequency]),
-                start=date(series.dates[0]),
-                end=date(series.dates[-1]),
+                frequency=_(WORDS[series.frequency]),
+                start=series.stamp(series.dates[0]),
+                end=series.stamp(series.dates[-1]),
             )
         )
-        for note in series.notes:
-            st.caption(note)
+        for note in [describe_spacing(series.spacing), *series.notes]:
+            if note:
+                st.caption(note)
         st.plotly_chart(series_figure(series), key="fc.data_chart")
-    return series, source, column
+    return series, source, column, link

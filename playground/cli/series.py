@@ -16,6 +16,7 @@ from playground.i18n import _, language_of
 from playground.models import load_model, save_model
 from playground.series import data as series_data
 from playground.series import forecaster, yahoo
+from playground.series.frequency import describe_spacing
 from playground.series.windows import Prepared
 
 DEFAULTS = forecaster.ForecastConfig()
@@ -47,7 +48,12 @@ def add_parsers(subparsers) -> None:
     p.add_argument("--lr", type=float, default=DEFAULTS.lr)
     p.add_argument("--batch-size", type=int, default=DEFAULTS.batch_size)
     # None: the default, or with --load the model file's
-    p.add_argument("--season", type=int, default=None, help=_("seasonal-naive period (default -1: the series')"))
+    p.add_argument(
+        "--season",
+        type=int,
+        default=None,
+        help=_("seasonal-naive period; 0: none (default -1: suggested from the spacing and the autocorrelation)"),
+    )
     p.add_argument(
         "--future",
         type=int,
@@ -140,7 +146,7 @@ def forecast_in_language(args: argparse.Namespace) -> None:
     if args.backtest:
         table = forecaster.backtest(series, config)
         result["backtest"] = table.replace({np.nan: None}).to_dict(orient="records")
-    emit(result, args.json, summary(series, evaluation))
+    emit(result, args.json, summary(series, config, evaluation))
 
 
 def forecast_saved(args: argparse.Namespace) -> None:
@@ -154,7 +160,7 @@ def forecast_saved(args: argparse.Namespace) -> None:
     prepared, evaluation = forecaster.evaluate_saved(model, meta, series, **chosen)
     config = dataclasses.replace(forecaster.config_from_meta(meta), **chosen)
     result = report(series, config, prepared, model, evaluation) | {"loaded": args.load}
-    emit(result, args.json, summary(series, evaluation))
+    emit(result, args.json, summary(series, config, evaluation))
 
 
 def report(
@@ -167,7 +173,16 @@ def report(
     """The JSON result both ways share: settings, data, split, and the evaluation."""
     return {
         "config": dataclasses.asdict(config),
-        "data": {"source": series.source, "points": len(series), "notes": series.notes},
+        "data": {
+            "source": series.source,
+            "points": len(series),
+            "notes": series.notes,
+            "frequency": series.frequency,
+            "gaps": series.spacing.gaps,
+            "missing_stamps": series.spacing.missing,
+            "season": evaluation.season,  # the seasonal-naive baseline's; 0 when it is off
+            "suggested_season": series.suggested_season.length,
+        },
         "split": {"train": prepared.n_train, "validation": prepared.n_val, "test": prepared.n_test},
         "model": evaluation.name,
         "parameters": sum(p.numel() for p in model.parameters()),
@@ -181,10 +196,13 @@ def pad(text: str, width: int) -> str:
     return text + " " * max(width - columns, 0)
 
 
-def summary(series: series_data.Series, evaluation: forecaster.Evaluation) -> str:
-    """The table of errors and the verdict, for a person."""
+def summary(series: series_data.Series, config: forecaster.ForecastConfig, evaluation: forecaster.Evaluation) -> str:
+    """How the series is spaced, the season used, the table of errors and the verdict, for a person."""
     header = pad(_("forecaster"), 24)
-    lines = [series.source, f"{header}{'MAE':>12}{'RMSE':>12}"]
+    lines = [series.source, describe_spacing(series.spacing)]
+    if config.season < 0:
+        lines.append(series.suggested_season.describe(series.spacing))
+    lines = [line for line in lines if line] + [f"{header}{'MAE':>12}{'RMSE':>12}"]
     for name, s in evaluation.scores.items():
         label = evaluation.name if name == "model" else _(forecaster.BASELINES[name])
         lines.append(f"{pad(label, 24)}{s.mae:>12.4g}{s.rmse:>12.4g}")

@@ -13,6 +13,7 @@ from plotly.subplots import make_subplots
 from playground.i18n import N_, _
 from playground.series.data import Series
 from playground.series.forecaster import BASELINES, Evaluation
+from playground.series.frequency import HOVER
 from playground.series.windows import Prepared
 
 MODEL_COLOUR, ACTUAL_COLOUR = "#d62728", "#444444"
@@ -24,6 +25,48 @@ BASELINE_COLOURS = {
 }
 PART_COLOURS = {"train": "rgba(31,119,180,0.07)", "validation": "rgba(255,127,14,0.10)", "test": "rgba(44,160,44,0.10)"}
 PART_NAMES = {"train": N_("train"), "validation": N_("validation"), "test": N_("test")}
+LONG_SERIES = 1000  # above this many points a chart opens on a window, with a range slider for the rest
+BUTTONS = {  # resolution -> the range selector's buttons: (count, step, label), then "all"
+    "second": ((1, "hour", N_("1 hour")), (1, "day", N_("1 day"))),
+    "minute": ((1, "hour", N_("1 hour")), (1, "day", N_("1 day")), (7, "day", N_("1 week"))),
+    "hour": ((7, "day", N_("1 week")), (1, "month", N_("1 month")), (3, "month", N_("3 months"))),
+    "day": ((1, "month", N_("1 month")), (6, "month", N_("6 months")), (1, "year", N_("1 year"))),
+    "month": ((5, "year", N_("5 years")), (10, "year", N_("10 years"))),
+    "year": ((50, "year", N_("50 years")), (100, "year", N_("100 years"))),
+}
+TICKS = {  # coarse resolutions: tick labels never finer than the stamps
+    "day": [dict(dtickrange=[None, 86_400_000], value="%b %d\n%Y")],
+    "month": [dict(dtickrange=[None, "M12"], value="%b %Y"), dict(dtickrange=["M12", None], value="%Y")],
+    "year": [dict(dtickrange=[None, None], value="%Y")],
+}
+
+
+def window_start(series: Series, prepared: Prepared | None = None) -> int:
+    """Where a chart of a long series opens: the test part and a quarter as much history before it
+    (without a split, the last quarter of the series); 0 for a short series, shown whole."""
+    n = len(series)
+    if n <= LONG_SERIES:
+        return 0
+    if prepared is None:
+        return n - n // 4
+    first_test = prepared.n_train + prepared.n_val
+    return max(0, first_test - max(prepared.n_test // 4, prepared.lookback))
+
+
+def time_axis(fig: go.Figure, series: Series, start: int = 0, end=None, slider_axis: str = "xaxis") -> None:
+    """Dates at the series' own resolution in the hover and the ticks; from ``start`` (a value index)
+    to ``end`` (a date, the last one by default) with a range slider and buttons, when ``start`` > 0."""
+    resolution = series.spacing.resolution
+    fig.update_xaxes(hoverformat=HOVER[resolution])
+    if resolution in TICKS:
+        fig.update_xaxes(tickformatstops=TICKS[resolution])
+    if start <= 0:
+        return
+    end = series.dates[-1] if end is None else end
+    fig.update_xaxes(range=[series.dates[start], end], autorange=False)
+    buttons = [dict(count=c, step=step, stepmode="backward", label=_(label)) for c, step, label in BUTTONS[resolution]]
+    fig.update_layout({"xaxis": dict(rangeselector=dict(buttons=[*buttons, dict(step="all", label=_("all"))], y=1.02))})
+    fig.update_layout({slider_axis: dict(rangeslider=dict(visible=True, thickness=0.08))})
 
 
 def series_figure(series: Series, prepared: Prepared | None = None, height: int = 380) -> go.Figure:
@@ -43,6 +86,7 @@ def series_figure(series: Series, prepared: Prepared | None = None, height: int 
     if prepared is not None:
         _shade_parts(fig, series, prepared)
     fig.update_layout(height=height, margin=dict(l=40, r=10, t=30, b=30), showlegend=False)
+    time_axis(fig, series, window_start(series, prepared), slider_axis="xaxis2" if series.ohlc is not None else "xaxis")
     return fig
 
 
@@ -70,7 +114,8 @@ def forecast_figure(
     """
     fig = go.Figure()
     start = prepared.n_train + prepared.n_val
-    context = max(0, start - 3 * prepared.n_test)
+    opens = window_start(series, prepared)
+    context = 0 if opens else max(0, start - 3 * prepared.n_test)  # a long series keeps all for the slider
     fig.add_trace(
         go.Scatter(
             x=series.dates[context:],
@@ -119,9 +164,11 @@ def forecast_figure(
     fig.update_layout(
         height=height,
         margin=dict(l=40, r=10, t=30, b=30),
-        legend=dict(orientation="h", y=-0.12),
+        # below the range slider when there is one
+        legend=dict(orientation="h", y=-0.3, yanchor="top") if opens else dict(orientation="h", y=-0.12),
         yaxis_title=series.unit or None,
     )
+    time_axis(fig, series, opens, end=evaluation.future_dates[-1])
     return fig
 
 

@@ -9,6 +9,7 @@ import csv
 import io
 import re
 from dataclasses import dataclass, field
+from functools import cached_property
 from pathlib import Path
 
 import numpy as np
@@ -16,6 +17,7 @@ import pandas as pd
 
 from playground.errors import PlaygroundError
 from playground.i18n import N_, _, ngettext, number
+from playground.series.frequency import Season, Spacing, future_stamps, infer_spacing, stamp, suggest_season
 
 BUNDLED_DIR = Path(__file__).resolve().parent.parent / "data" / "bundled" / "series"
 MAX_CSV_BYTES = 20 * 1024 * 1024
@@ -30,7 +32,7 @@ class Series:
     values: np.ndarray  # float64, same length as dates, finite
     source: str  # one line on where it came from
     unit: str = ""
-    season: int = 0  # a natural season length in steps (12 for monthly data), 0 when none
+    season: int = 0  # a season length known by construction (the synthetic sine's period); 0: read off the data
     ohlc: pd.DataFrame | None = None  # Open/High/Low/Close/Volume for tickers, indexed like dates
     notes: list[str] = field(default_factory=list)  # what was done to the data on the way in
 
@@ -42,29 +44,28 @@ class Series:
     def __len__(self) -> int:
         return len(self.values)
 
+    @cached_property
+    def spacing(self) -> Spacing:
+        """How the dates follow each other (hourly, daily, monthly…), with the gaps counted."""
+        return infer_spacing(self.dates)
+
     @property
     def frequency(self) -> str:
-        """'daily', 'weekly', 'monthly', 'yearly' or 'irregular', read off the median step."""
-        if len(self.dates) < 3:
-            return "irregular"
-        days = float(np.median(np.diff(self.dates.values).astype("timedelta64[s]").astype(np.float64))) / 86400
-        for name, low, high in (("daily", 0.9, 1.1), ("business-daily", 1.1, 1.6), ("weekly", 6, 8)):
-            if low <= days <= high:
-                return name
-        if 27 <= days <= 32:
-            return "monthly"
-        if 360 <= days <= 370:
-            return "yearly"
-        return "irregular"
+        """'hourly', 'daily', 'business-daily', 'weekly', 'monthly', 'yearly'… or 'irregular'."""
+        return self.spacing.name
+
+    @cached_property
+    def suggested_season(self) -> Season:
+        """The season length to use unless one is chosen, and the evidence for it."""
+        return suggest_season(self.values, self.spacing, known=self.season)
+
+    def stamp(self, value) -> str:
+        """A date of this series as a person reads it, to the series' own resolution (2024-01-02 13:00)."""
+        return stamp(value, self.spacing.resolution)
 
     def future_dates(self, steps: int) -> pd.DatetimeIndex:
-        """``steps`` dates after the last one, at the series' median spacing."""
-        step = pd.Timedelta(np.median(np.diff(self.dates.values))) if len(self.dates) > 1 else pd.Timedelta(days=1)
-        if self.frequency == "monthly":
-            return pd.date_range(self.dates[-1], periods=steps + 1, freq="MS" if self.dates[-1].day == 1 else "ME")[1:]
-        if self.frequency == "business-daily":
-            return pd.bdate_range(self.dates[-1], periods=steps + 1)[1:]
-        return pd.DatetimeIndex([self.dates[-1] + step * (i + 1) for i in range(steps)])
+        """``steps`` dates after the last one, continuing the series' spacing."""
+        return future_stamps(self.dates, self.spacing, steps)
 
 
 # ---- bundled series ---------------------------------------------------------------------------
@@ -99,7 +100,6 @@ def load_bundled(name: str, column: str | None = None) -> Series:
             rows.price.to_numpy(),
             _("{ticker} monthly closing price in USD, vega_datasets (BSD-3)").format(ticker=name.upper()),
             "USD",
-            season=12,
         )
     if name == "seattle-weather":
         column = column or "temp_max"
@@ -117,7 +117,6 @@ def load_bundled(name: str, column: str | None = None) -> Series:
             table[column].to_numpy(),
             _("Seattle daily {column}, NOAA via vega_datasets (public domain)").format(column=column),
             units[column],
-            season=7 if column == "wind" else 365,
         )
     if name == "co2":
         table = pd.read_csv(BUNDLED_DIR / "co2.csv")
@@ -128,7 +127,6 @@ def load_bundled(name: str, column: str | None = None) -> Series:
             table.co2.interpolate(limit_direction="both").to_numpy(),
             _("Mauna Loa weekly CO₂ in ppm, statsmodels (public domain)"),
             "ppm",
-            season=52,
             notes=[
                 ngettext(
                     "{n} missing week was filled by linear interpolation.",
@@ -144,7 +142,6 @@ def load_bundled(name: str, column: str | None = None) -> Series:
             pd.DatetimeIndex(pd.to_datetime(table.YEAR.astype(int).astype(str), format="%Y")),
             table.SUNACTIVITY.to_numpy(),
             _("Yearly sunspot activity, statsmodels (public domain)"),
-            season=11,
         )
     if name == "sine":
         return synthetic()
@@ -247,20 +244,32 @@ def read_table(data: bytes) -> pd.DataFrame:
     return table
 
 
-def series_from_table(
-    table: pd.DataFrame,
-    date_col: str | None = None,
-    value_col: str | None = None,
-    fill: str = "refuse",
-    name: str = "csv",
-) -> Series:
-    """Validate and turn a table into a Series: parseable dates, numbers, sorted, unique, gaps filled or refused."""
-    if fill not in FILL_METHODS:
+def _merge_repeated_stamps(frame: pd.DataFrame, notes: list[str]) -> pd.DataFrame:
+    """A few repeated stamps (a daylight-saving fall-back repeats an hour) are averaged; many are refused,
+    since they mean several series in one column or a date column without the time of day."""
+    repeated = frame.date.duplicated()
+    count = int(repeated.sum())
+    if not count:
+        return frame
+    if count > len(frame) // 100:
+        first = frame.date[repeated].iloc[0]
         raise PlaygroundError(
-            _("Missing values can be handled by {methods}, not '{fill}'.").format(
-                methods=", ".join(FILL_METHODS), fill=fill
+            _("{n} date(s) appear more than once (the first is {first}); keep one row per date.").format(
+                n=count, first=first.date() if first == first.normalize() else first
             )
         )
+    notes.append(
+        ngettext(
+            "{n} stamp appeared twice (as when clocks go back); the values at it were averaged.",
+            "{n} stamps appeared twice (as when clocks go back); the values at each were averaged.",
+            count,
+        ).format(n=count)
+    )
+    return frame.groupby("date", sort=True, as_index=False).value.mean()
+
+
+def choose_columns(table: pd.DataFrame, date_col: str | None, value_col: str | None) -> tuple[str, str]:
+    """The date and value columns: the ones named, or the only ones that fit; one sentence when that is unclear."""
     dates_found, numeric = detect_columns(table)
     if date_col is None:
         if not dates_found:
@@ -297,7 +306,24 @@ def series_from_table(
         )
     if value_col == date_col:
         raise PlaygroundError(_("The date column and the value column must differ."))
+    return date_col, value_col
 
+
+def series_from_table(
+    table: pd.DataFrame,
+    date_col: str | None = None,
+    value_col: str | None = None,
+    fill: str = "refuse",
+    name: str = "csv",
+) -> Series:
+    """Validate and turn a table into a Series: parseable dates, numbers, sorted, unique, gaps filled or refused."""
+    if fill not in FILL_METHODS:
+        raise PlaygroundError(
+            _("Missing values can be handled by {methods}, not '{fill}'.").format(
+                methods=", ".join(FILL_METHODS), fill=fill
+            )
+        )
+    date_col, value_col = choose_columns(table, date_col, value_col)
     notes = []
     dates = _parse_dates(table[date_col])
     bad_dates = int(dates.isna().sum())
@@ -321,13 +347,7 @@ def series_from_table(
     if not frame.date.is_monotonic_increasing:
         frame = frame.sort_values("date", kind="stable").reset_index(drop=True)
         notes.append(_("The rows were not in date order; they were sorted."))
-    duplicated = frame.date.duplicated()
-    if duplicated.any():
-        raise PlaygroundError(
-            _("{n} date(s) appear more than once (the first is {first}); keep one row per date.").format(
-                n=int(duplicated.sum()), first=frame.date[duplicated].iloc[0].date()
-            )
-        )
+    frame = _merge_repeated_stamps(frame, notes)
     missing = int((~np.isfinite(frame.value)).sum())
     if missing:
         if fill == "refuse":

@@ -19,6 +19,7 @@ from playground.i18n import N_, _
 from playground.models import create_model
 from playground.models.registry import architecture_of
 from playground.series.data import Series
+from playground.series.frequency import iso_stamp
 from playground.series.metrics import Scores, score
 from playground.series.windows import SCALERS, TARGETS, Prepared, Scaler, make_windows, to_values
 from playground.share import SEED_MAX, bounded, from_saved, one_of
@@ -57,14 +58,15 @@ class ForecastConfig:
     batch_size: int = one_of(32, (8, 16, 32, 64, 128))
     lr: float = one_of(0.003, (0.0003, 0.001, 0.003, 0.01))
     seed: int = bounded(0, 0, SEED_MAX)
-    season: int = bounded(-1, -1, 400)  # -1: the series' own season length; 0: no seasonal baseline
+    season: int = bounded(-1, -1, 400)  # -1: the season the series suggests; 0: no seasonal baseline
     future: int = bounded(20, 1, 365)  # steps forecast past the last date
     interval: str = one_of("residuals", INTERVALS)  # how the band around the forecast is made
     folds: int = bounded(3, 1, 10)  # rolling-origin backtest folds
     device: str | None = None
 
     def resolved_season(self, series: Series) -> int:
-        return series.season if self.season < 0 else self.season
+        """The season length used: the chosen one, or with -1 the one the series suggests (0 when none)."""
+        return series.suggested_season.length if self.season < 0 else self.season
 
     def validate(self) -> None:
         if self.cell not in CELL_NAMES:
@@ -235,7 +237,9 @@ class Evaluation:
     future: np.ndarray  # (steps,) the model's forecast past the last date
     low: np.ndarray  # the band
     high: np.ndarray
-    band: str  # how the band was made (in the language of the evaluation)
+    band: str  # how the band was made and how it is bounded (in the language of the evaluation)
+    season: int = 0  # the seasonal-naive baseline's season length; 0 when it is off
+    resolution: str = "day"  # the finest unit the series' stamps need (see frequency.resolution_of)
     warnings: list[str] = field(default_factory=list)  # in the language of the evaluation
     verdict: str = ""  # in the language of the evaluation
 
@@ -248,7 +252,7 @@ class Evaluation:
             "verdict": self.verdict,
             "warnings": self.warnings,
             "forecast": [
-                {"date": d.date().isoformat(), "value": float(v), "low": float(lo), "high": float(hi)}
+                {"date": iso_stamp(d, self.resolution), "value": float(v), "low": float(lo), "high": float(hi)}
                 for d, v, lo, hi in zip(self.future_dates, self.future, self.low, self.high, strict=True)
             ],
         }
@@ -278,32 +282,58 @@ def lag_diagnosis(last: np.ndarray, y: np.ndarray, y_hat: np.ndarray) -> dict:
     }
 
 
+def domain(values: np.ndarray) -> str:
+    """Where the series lives: "positive" (prices, CO₂), "nonnegative" (counts, rain) or "real"."""
+    low = float(np.min(values))
+    return "positive" if low > 0 else "nonnegative" if low >= 0 else "real"
+
+
 def _interval(
     model, prepared: Prepared, config: ForecastConfig, future: np.ndarray
 ) -> tuple[np.ndarray, np.ndarray, str]:
-    steps = len(future)
+    """The 95 % band around ``future`` and one sentence on how it was made and how it is bounded.
+
+    A positive series (a price) gets its band from the errors of the logarithm, so it is a ratio band
+    that never reaches zero; a series that is never negative has its band cut at zero."""
+    steps, kind = len(future), domain(prepared.values)
     if config.interval == "mc-dropout":
         seed_everything(config.seed)
         origins = np.full(MC_SAMPLES, len(prepared.values) - 1)
         samples = forecast_from(prepared, model_predictor(model, sample=True), origins, steps)
         low, high = np.percentile(samples, [2.5, 97.5], axis=0)
         band = _("95% band from {samples} forecasts with dropout left on (MC dropout)").format(samples=MC_SAMPLES)
-        return low, high, band
+        return _bounded(low, high, band, kind)
     # Residuals of recursive forecasts made from every validation origin, lead by lead.
     end = prepared.n_train + prepared.n_val  # first test index: the band never looks at the test part
     origins = np.arange(max(prepared.n_train - 1, prepared.lookback + prepared.offset - 1), end - 1)
     if len(origins) == 0:
         return future, future, _("no band: there is no validation part to measure errors on")
     paths = forecast_from(prepared, model_predictor(model), origins, steps)
+    ratios = kind == "positive" and bool((paths > 0).all() and (future > 0).all())
+    scale = np.log if ratios else np.asarray
     sigma = np.empty(steps)
     for k in range(steps):
         ok = origins + k + 1 < end
-        errors = prepared.values[origins[ok] + k + 1] - paths[ok, k] if ok.any() else np.array([])
+        errors = scale(prepared.values[origins[ok] + k + 1]) - scale(paths[ok, k]) if ok.any() else np.array([])
         sigma[k] = (
             np.sqrt(np.mean(errors**2)) if len(errors) >= 5 else sigma[max(k - 1, 0)] * np.sqrt((k + 1) / max(k, 1))
         )
+    if ratios:
+        band = _(
+            "95% band from the validation errors of the logarithm at each lead (×/÷ e^(1.96 σ)): "
+            "a band of ratios, so it stays above zero as a price does"
+        )
+        return future * np.exp(-1.96 * sigma), future * np.exp(1.96 * sigma), band
     band = _("95% band (±1.96 σ) from the validation errors at each lead")
-    return future - 1.96 * sigma, future + 1.96 * sigma, band
+    return _bounded(future - 1.96 * sigma, future + 1.96 * sigma, band, kind)
+
+
+def _bounded(low: np.ndarray, high: np.ndarray, band: str, kind: str) -> tuple[np.ndarray, np.ndarray, str]:
+    """The band cut at zero for a series that is never negative, saying so when the cut changed it."""
+    if kind == "real" or (low >= 0).all():
+        return low, high, band
+    cut = _("{band}, cut at 0 since the series is never negative").format(band=band)
+    return np.maximum(low, 0.0), np.maximum(high, 0.0), cut
 
 
 def evaluate(model: torch.nn.Module, prepared: Prepared, config: ForecastConfig) -> Evaluation:
@@ -343,6 +373,8 @@ def evaluate(model: torch.nn.Module, prepared: Prepared, config: ForecastConfig)
         low=low,
         high=high,
         band=band,
+        season=season if "seasonal_naive" in one_step else 0,
+        resolution=prepared.series.spacing.resolution,
     )
     evaluation.verdict, evaluation.warnings = judge(evaluation, prepared)
     return evaluation
@@ -480,8 +512,11 @@ def backtest(
     """Rolling origin: the test part is cut into ``folds`` blocks; fold f trains on all that precedes block f
     and forecasts it one step at a time. One row per fold and forecaster: MAE and RMSE.
 
-    The column names are fixed keys; the forecasters' names are in the current language."""
+    The column names are fixed keys; the forecasters' names and the dates (to the series' resolution)
+    are in the current language."""
     config.validate()
+    # one season for every fold, the one the whole series suggests: a shorter part might suggest another
+    config = replace(config, season=config.resolved_season(series))
     full = prepare(series, config)
     block = full.n_test // config.folds
     if block < config.horizon:
@@ -498,7 +533,7 @@ def backtest(
         if on_fold is not None:
             on_fold(f + 1, config.folds)
         end = first_test + (f + 1) * block
-        part = Series(series.name, series.dates[:end], series.values[:end], series.source, season=series.season)
+        part = Series(series.name, series.dates[:end], series.values[:end], series.source)
         prepared = prepare(part, config, test_points=block)
         model = build_model(prepared, config)
         train(model, prepared, config, callbacks, stop)
@@ -508,8 +543,8 @@ def backtest(
             rows.append(
                 {
                     "fold": f + 1,
-                    "from": dates[0].date().isoformat(),
-                    "to": dates[-1].date().isoformat(),
+                    "from": series.stamp(dates[0]),
+                    "to": series.stamp(dates[-1]),
                     "train points": prepared.n_train,
                     "forecaster": evaluation.name if name == "model" else _(BASELINES[name]),
                     "MAE": s.mae,

@@ -127,7 +127,6 @@ def load_ticker(
         values.to_numpy(),
         source.format(ticker=ticker, column=column.lower(), interval=interval),
         "" if column == "Volume" else _("price"),
-        season={"1d": 5, "1wk": 52, "1mo": 12}[interval],
         ohlc=frame,
         notes=notes,
     )
