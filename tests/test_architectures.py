@@ -18,7 +18,7 @@ from playground.models.classic import BasicBlock
 from playground.training import Callback
 from playground.training.jobs import STOPPED, Job, Slots
 from playground.vision import architectures as arch
-from playground.vision import pretrained
+from playground.vision import pretrained, weights
 from playground.vision.classifier import ImageTrainConfig, prepare
 from tests.helpers import cli
 
@@ -179,7 +179,7 @@ def test_a_weights_file_gives_imagenet_top5(weights_file):
 
 def test_offline_without_a_cached_download_is_one_sentence(tmp_path, monkeypatch):
     monkeypatch.setattr(torch.hub, "get_dir", lambda: str(tmp_path))
-    with pytest.raises(PlaygroundError, match="without a network connection; load a ResNet-50 weights file"):
+    with pytest.raises(PlaygroundError, match="without a network connection: put resnet50-11ad3fa6.pth"):
         pretrained.load_resnet50()
 
 
@@ -323,7 +323,7 @@ def test_cli_train_compare_and_pretrained_predict(tmp_path, weights_file):
     assert out.returncode == 0, out.stderr
     assert len(json.loads(out.stdout)["predictions"][0]["top"]) == 5
     offline = cli("predict", "--pretrained", "resnet50", str(tmp_path / "photo.jpg"), "--json")
-    if not pretrained.cached_weights().is_file():
+    if weights.find_cached() is None:
         assert offline.returncode == 1 and "without a network connection" in offline.stderr
 
 

@@ -6,12 +6,14 @@ import streamlit as st
 
 from pages.common import UPLOAD_MB, WEIGHTS_UPLOAD_MB, radio
 from pages.runs import run_button
+from pages.tabs.transfer import app_transfer
 from playground.data.decode import EXTENSIONS, decode_image, read_class_zip
 from playground.errors import PlaygroundError
 from playground.figures.architectures import top_classes_figure
 from playground.i18n import N_, _, ngettext
-from playground.vision import pretrained
+from playground.vision import pretrained, weights
 
+FEATURES = {"app": N_("a network trained here (no download)"), "resnet50": N_("ResNet-50 (ImageNet)")}
 SOURCES = {"download": N_("torchvision (download once)"), "file": N_("a weights file (.pth)")}
 
 
@@ -25,9 +27,37 @@ def _load(how) -> None:
         st.session_state["arch.weights_error"] = str(exc)
 
 
+def _cache_line(source: str) -> None:
+    """Say, without any network, whether torchvision's cache already holds the weights, and if not which file."""
+    if source != "download":
+        return
+    found = weights.find_cached()
+    if found is not None:
+        st.caption(
+            _("Found {file} in torchvision's cache ({folder}): it loads without a network connection.").format(
+                file=found.name, folder=found.folder
+            )
+        )
+        return
+    needed = weights.weights_file()
+    st.caption(
+        _(
+            "Not downloaded yet. Offline, this needs {file} ({size:.1f} MiB, SHA-256 starting {sha256}) in "
+            "{folder}: `{command}` on a connected machine writes it there."
+        ).format(
+            file=needed.name,
+            size=needed.size_mib,
+            sha256=needed.sha256_prefix,
+            folder=needed.folder,
+            command=weights.FETCH_COMMAND,
+        )
+    )
+
+
 def backbone():
     """(model, where its weights came from), or None until loaded."""
     source = radio(_("weights"), {k: _(v) for k, v in SOURCES.items()}, "arch.weights_source")
+    _cache_line(source)
     if source == "file":
         upload = st.file_uploader(
             _("ResNet-50 weights (.pth / .pt, a state_dict)"),
@@ -71,7 +101,7 @@ def _accuracy(value: float | None) -> str:
     return _("not trained") if value is None else f"{value:.1%}"
 
 
-def transfer(model) -> None:
+def resnet_transfer(model) -> None:
     st.markdown(
         _(
             "**Transfer learning**: the frozen network up to its global average pool (`include_top=False`) turns "
@@ -121,18 +151,29 @@ def transfer(model) -> None:
     )
 
 
+def transfer_section(loaded) -> None:
+    """Transfer learning from ResNet-50's features when it is loaded, or from a network trained here (offline)."""
+    st.subheader(_("Transfer learning"))
+    kind = radio(_("features from"), {k: _(v) for k, v in FEATURES.items()}, "arch.tl_features")
+    if kind == "app":
+        app_transfer()
+    elif loaded is None:
+        st.info(_("Load ResNet-50 above to learn your classes from its features, or use a network trained here."))
+    else:
+        resnet_transfer(loaded[0])
+
+
 def pretrained_tab() -> None:
     st.markdown(
         _(
             "The course loads `ResNet50(weights='imagenet', include_top=False)`. Here: torchvision's ImageNet "
-            "weights (IMAGENET1K_V2, 80.9% top-1), downloaded once into the torch cache, or a ResNet-50 weights "
-            "file of your own."
+            "weights (IMAGENET1K_V2, 80.9% top-1), found in torchvision's cache or downloaded there once, or a "
+            "ResNet-50 weights file of your own."
         )
     )
     loaded = backbone()
-    if loaded is None:
-        return
-    model, where = loaded
-    st.success(_("ResNet-50 ready: {source}.").format(source=_(where)))
-    classify_photo(model)
-    transfer(model)
+    if loaded is not None:
+        model, where = loaded
+        st.success(_("ResNet-50 ready: {source}.").format(source=_(where)))
+        classify_photo(model)
+    transfer_section(loaded)

@@ -6,12 +6,12 @@ import argparse
 import warnings
 
 from playground import __version__
-from playground.cli import backprop, core, export, series, text, vision
+from playground.cli import backprop, core, export, series, text, vision, weights
 from playground.cli.common import run_safely
 from playground.i18n import LANGUAGES, _, from_environment, use_language
 
 # each module adds its subcommands with add_parsers(subparsers)
-COMMAND_MODULES = (core, backprop, vision, series, text, export)
+COMMAND_MODULES = (core, backprop, vision, weights, series, text, export)
 
 
 def _language_argument(parser: argparse.ArgumentParser) -> None:

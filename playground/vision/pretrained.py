@@ -1,9 +1,11 @@
 """The course's pretrained ResNet-50: ImageNet classes for a photo, and its features for transfer learning.
 
-Weights come from torchvision's weights API (IMAGENET1K_V2, downloaded once into
-the torch cache) or from a .pth file the user supplies, read with
-``torch.load(weights_only=True)``. The class names ship inside torchvision, so
-they need no network.
+Weights come from torchvision's weights file (IMAGENET1K_V2, or V1 if that is the one a program
+already downloaded), looked for first in torchvision's own cache (``torch.hub.get_dir()/checkpoints``,
+which honours ``TORCH_HOME``), downloaded there once otherwise, or from a .pth file the user supplies.
+Every file is read with ``torch.load(weights_only=True)``. The class names ship inside torchvision, so
+they need no network. Offline, the one sentence says which file is needed, its size and checksum, and
+the command that fetches it (``python -m playground fetch-weights resnet50``).
 """
 
 from __future__ import annotations
@@ -29,16 +31,20 @@ from playground.models.io import read_tensors
 from playground.training import Callback, TensorData, TrainConfig, fit, seed_everything
 from playground.training.metrics import majority_baseline
 from playground.vision.classifier import ImageTrainConfig, build_model, evaluate, own_dataset, prepare, train
+from playground.vision.weights import (
+    CACHED,
+    FETCH_COMMAND,
+    HOST,
+    WeightsFile,
+    _weights_enum,
+    fetch,
+    find_cached,
+    offline_message,
+    weights_file,
+)
 
-HOST = "download.pytorch.org"
 MEAN, STD = (0.485, 0.456, 0.406), (0.229, 0.224, 0.225)
 INPUT = 224
-
-
-def _weights_enum():
-    from torchvision.models import ResNet50_Weights  # noqa: PLC0415  (slow import, needed only here)
-
-    return ResNet50_Weights.IMAGENET1K_V2
 
 
 def categories() -> list[str]:
@@ -46,14 +52,9 @@ def categories() -> list[str]:
     return list(_weights_enum().meta["categories"])
 
 
-def cached_weights() -> Path:
-    """Where torch keeps the downloaded file (``torch.hub`` checkpoints)."""
-    return Path(torch.hub.get_dir()) / "checkpoints" / Path(_weights_enum().url).name
-
-
 def fetch_weights() -> dict:
-    """Download the ImageNet weights into the torch cache. The network boundary: tests replace it."""
-    return _weights_enum().get_state_dict(progress=False, check_hash=True)
+    """Download the ImageNet weights into torchvision's cache and read them (the app's download)."""
+    return _state_dict_of(read_tensors(fetch(check_online=lambda host: True).path, "weights file"))
 
 
 def _state_dict_of(payload) -> dict:
@@ -64,35 +65,7 @@ def _state_dict_of(payload) -> dict:
     return {k.removeprefix("module."): v for k, v in payload.items()}  # saved from DataParallel
 
 
-def load_resnet50(weights: bytes | str | Path | None = None, check_online=None) -> tuple[nn.Module, str]:
-    """(ResNet-50 in eval mode with ImageNet weights, where they came from).
-
-    Where they came from is English, marked for the catalog: show it with ``_()``.
-    """
-    if weights is not None:
-        state, source = _state_dict_of(read_tensors(weights, "weights file")), N_("your weights file")
-    elif cached_weights().is_file():
-        state, source = (
-            _state_dict_of(read_tensors(cached_weights(), "weights file")),
-            N_("torchvision's IMAGENET1K_V2 (cached)"),
-        )
-    else:
-        if not (check_online or online)(HOST):
-            raise PlaygroundError(
-                _(
-                    "The pretrained ResNet-50 weights (98 MB) cannot be downloaded without a network connection; "
-                    "load a ResNet-50 weights file (.pth) instead."
-                )
-            )
-        try:
-            state = fetch_weights()
-        except PlaygroundError:
-            raise
-        except Exception as exc:  # HTTP, hash mismatch, disk full
-            raise PlaygroundError(
-                _("The ResNet-50 weights could not be downloaded ({error}).").format(error=type(exc).__name__)
-            ) from None
-        source = N_("torchvision's IMAGENET1K_V2 (downloaded)")
+def _with_weights(state: dict) -> nn.Module:
     model = create_model("resnet50")
     try:
         model.load_state_dict(state)
@@ -100,7 +73,36 @@ def load_resnet50(weights: bytes | str | Path | None = None, check_online=None) 
         raise PlaygroundError(
             _("The weights in this file are not a ResNet-50's (their names or shapes differ).")
         ) from None
-    return model.eval(), source
+    return model.eval()
+
+
+def _from_cache(found: WeightsFile) -> nn.Module:
+    """The cached file, loaded; a file there that is not ResNet-50 weights gets one sentence naming it."""
+    try:
+        return _with_weights(_state_dict_of(read_tensors(found.path, "weights file")))
+    except PlaygroundError as exc:
+        raise PlaygroundError(
+            _(
+                "The file {path} in torchvision's cache cannot be used ({reason}); delete it and run `{command}` again."
+            ).format(path=found.path, reason=str(exc).rstrip(".。"), command=FETCH_COMMAND)
+        ) from None
+
+
+def load_resnet50(weights: bytes | str | Path | None = None, check_online=None) -> tuple[nn.Module, str]:
+    """(ResNet-50 in eval mode with ImageNet weights, where they came from).
+
+    ``weights`` is the user's file; without it, torchvision's cache is looked in first (no network), and the
+    file is downloaded there only when it is not. Where they came from is English, marked for the catalog:
+    show it with ``_()``.
+    """
+    if weights is not None:
+        return _with_weights(_state_dict_of(read_tensors(weights, "weights file"))), N_("your weights file")
+    found = find_cached()
+    if found is not None:
+        return _from_cache(found), CACHED[found.tag]
+    if not (check_online or online)(HOST):
+        raise PlaygroundError(offline_message(weights_file()))
+    return _with_weights(fetch_weights()), N_("torchvision's IMAGENET1K_V2 (downloaded)")
 
 
 def to_input(images: torch.Tensor) -> torch.Tensor:
