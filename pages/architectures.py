@@ -15,7 +15,7 @@ from pages.tabs.pretrained import pretrained_tab
 from playground.data.images import load_bundled
 from playground.errors import PlaygroundError
 from playground.figures.architectures import block_diagram, comparison_figure, residual_figure
-from playground.i18n import N_, _, ngettext
+from playground.i18n import N_, _, ngettext, number
 from playground.models import get_spec, list_models, models_for, summarize
 from playground.vision import architectures
 from playground.vision.architectures import ArchitecturesConfig
@@ -63,7 +63,8 @@ def inspected(url: ArchitecturesConfig) -> dict:
     }
 
 
-def stage_table(stage_list) -> pd.DataFrame:
+def stage_table(stage_list):
+    """The stages, their output, parameters, multiply-adds, receptive field and skips; counts grouped by thousands."""
     rows = [
         (
             s.title,
@@ -76,7 +77,24 @@ def stage_table(stage_list) -> pd.DataFrame:
         for s in stage_list
     ]
     columns = [_("stage"), _("output"), _("parameters"), _("multiply-adds"), _("receptive field"), _("skips")]
-    return pd.DataFrame(rows, columns=columns)
+    return pd.DataFrame(rows, columns=columns).style.format(number, subset=columns[2:4])
+
+
+def weighted_layers_line(counted: architectures.WeightedLayers) -> str:
+    """What "layers with weights" counts; below it, the count without the skip projections (a name's, ResNet-50's)."""
+    line = _(
+        "Layers with weights: the {conv} convolutional and {dense} fully connected layers; batch norm, pooling "
+        "and activations are not counted."
+    ).format(conv=counted.convolutions, dense=counted.dense)
+    if counted.shortcuts:
+        line += "  \n" + ngettext(  # a line of its own: no space between sentences in Chinese
+            "Leaving out the {n} 1×1 convolution on a skip connection gives {main}, the number in names like "
+            "ResNet-50.",
+            "Leaving out the {n} 1×1 convolutions on skip connections gives {main}, the number in names like "
+            "ResNet-50.",
+            counted.shortcuts,
+        ).format(n=counted.shortcuts, main=counted.total - counted.shortcuts)
+    return line
 
 
 def inspect_tab(url: ArchitecturesConfig) -> dict:
@@ -88,9 +106,11 @@ def inspect_tab(url: ArchitecturesConfig) -> dict:
         st.error(str(exc))
         return chosen
     c = st.columns(3)
-    c[0].metric(_("parameters"), f"{summary.total_params:,}")
-    c[1].metric(_("multiply-adds per image"), f"{summary.total_macs:,}")
-    c[2].metric(_("layers with weights"), sum(r.type in ("Conv2d", "Linear") for r in summary.rows))
+    c[0].metric(_("parameters"), number(summary.total_params))
+    c[1].metric(_("multiply-adds per image"), number(summary.total_macs))
+    counted = architectures.weighted_layers(summary)
+    c[2].metric(_("layers with weights"), counted.total)
+    st.caption(weighted_layers_line(counted))
     st.plotly_chart(block_diagram(stage_list, shape), key="arch.diagram")
     st.markdown(
         _("**Stages**: the feature map after each, and its receptive field (how many input pixels one position sees)")
@@ -177,7 +197,7 @@ def compare_tab(url: ArchitecturesConfig) -> dict:
     make = on_bundled_digits(config, experiment, title)
     job = run_button("arch.cmp_job", _("Train them"), make, disabled=not chosen, name=N_("the architecture comparison"))
     if job is not None and job.result:
-        st.plotly_chart(comparison_figure(job.result), key="arch.cmp_curves")
+        st.plotly_chart(comparison_figure(job.result, title), key="arch.cmp_curves")
         results_table(job.result)
     return values
 

@@ -141,7 +141,7 @@ def network_view(run: NetworkRun, rows, grid, grad_norms) -> None:
     right.plotly_chart(curves, key="backprop.curves")
     latest = tuple(grad_norms[-1]) if grad_norms else ()
     norms = figure_once(
-        "backprop.norms_figure", (len(grad_norms), latest, language()), lambda: grad_norm_figure(grad_norms, 240)
+        "backprop.norms_figure", (len(grad_norms), latest, language()), lambda: grad_norm_figure(grad_norms, 280)
     )
     right.plotly_chart(norms, key="backprop.gradnorms")
 
@@ -203,9 +203,6 @@ def network_tab() -> NetworkConfig | None:
     except PlaygroundError as exc:
         st.error(str(exc))
         return None
-    job = st.session_state.get(f"{NET}.job")
-    absorb(run, job)
-    running = job is not None and not job.finished
 
     def render(p):
         rows, norms = run.with_epochs(p.rows, p.extras.get("grad_norms", []))
@@ -213,13 +210,15 @@ def network_tab() -> NetworkConfig | None:
 
     cols = st.columns([2, 1, 1])
     with cols[0]:
-        run_button(
+        finished = run_button(
             f"{NET}.job",
             _("Train"),
             lambda: (run.target(config, config.epochs), None),
             name=N_("the network's training"),
             render=render,
         )
+    absorb(run, finished)
+    running = finished is None and st.session_state.get(f"{NET}.job") is not None  # drawn live above, not below
     if cols[1].button(_("Step one epoch"), key="backprop.step_epoch", disabled=running):
         try:
             run.step(config)

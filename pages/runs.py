@@ -11,11 +11,12 @@ from streamlit.runtime.scriptrunner import get_script_run_ctx
 
 from pages.common import figure_once
 from playground.errors import PlaygroundError
-from playground.figures import history_figure
-from playground.i18n import _, ngettext, number
+from playground.figures.training import history_figure, runs_figure
+from playground.i18n import _, language, ngettext, number
 from playground.training.jobs import DONE, FAILED, STOPPED, WAITING, Job, Progress
 
 Render = Callable[[Progress], None]
+REDRAWS = 50  # live-curve figures per model a run's page builds, besides one per epoch
 
 
 def format_seconds(seconds: float | None) -> str:
@@ -86,10 +87,21 @@ def _start(key: str, name: str, target: Callable, kept: Any) -> Job | None:
     return job
 
 
+def live_figure(p: Progress, metric: str):
+    """The running job's curves: its loss batch by batch (smoothed) with validation points at each epoch's end;
+    one colour per model when it trains several."""
+    if len(p.curves) > 1:
+        return runs_figure(p.curves, metric)
+    return history_figure(p.rows, metric, curve=p.curves[0] if p.curves else None)
+
+
 def _live_curves(key: str, p: Progress, metric: str) -> None:
-    """The run's curves; the figure is rebuilt only when an epoch has been added."""
-    if p.rows:
-        figure = figure_once(f"{key}.live_figure", (len(p.rows), p.rows[-1]), lambda: history_figure(p.rows, metric))
+    """The run's curves; the figure is rebuilt when an epoch ends or the run has gone 2% further
+    (``REDRAWS`` times per model at most, however long it trains: each rebuild costs the server 20-50 ms)."""
+    if p.rows or any(c.x for c in p.curves):
+        steps = tuple(int(REDRAWS * c.x[-1] / max(c.epochs, 1)) if c.x else 0 for c in p.curves)
+        version = (len(p.rows), steps, language())
+        figure = figure_once(f"{key}.live_figure", version, lambda: live_figure(p, metric))
         st.plotly_chart(figure, key=f"{key}.live_curves")
 
 

@@ -1,5 +1,6 @@
 """The backprop page through AppTest: the neuron's numbers and steps, the 2-D network, its model files."""
 
+import numpy as np
 import pytest
 
 from playground.backprop.network import NetworkConfig, build, model_meta, train
@@ -46,6 +47,7 @@ def test_network_step_then_train_continues_the_epochs(open_page):
     at.button(key="backprop.step_epoch").click().run()
     assert len(at.session_state["backprop.net"].rows) == 1
     at.button(key="backprop.net.job.start").click().run()
+    assert not at.exception  # the click's run draws the live view once, not the page's view beside it
     at.session_state["backprop.net.job"].join(60)
     at.run()
     assert [r.epoch for r in at.session_state["backprop.net"].rows] == list(range(1, 22))
@@ -88,3 +90,57 @@ def test_bad_model_file_gets_one_sentence_and_the_page_keeps_working(open_page):
     at.button(key="backprop.step").click().run()
     assert not at.exception
     assert "not a readable PyTorch model file" in at.error[0].value
+
+
+def test_run_n_steps_leaves_the_neuron_at_its_last_step(open_page):
+    from playground.backprop.neuron import Neuron, forward, run_steps
+
+    at = open_page("backprop")
+    at.number_input(key="backprop.nsteps").set_value(50)
+    at.button(key="backprop.run_steps").click().run()
+    end = run_steps(Neuron(), 50, "loss").final
+    weights = [at.number_input(key=f"backprop.w{i}").value for i in range(3)]
+    assert weights == pytest.approx(list(end.weights), abs=1e-12) and weights[0] != pytest.approx(0.2)
+    assert at.number_input(key="backprop.b").value == pytest.approx(end.bias, abs=1e-12)
+    assert f"{forward(end).z:.6g}" in at.latex[0].value  # the forward pass is the new neuron's
+    assert any("After 50 steps" in m.value for m in at.markdown) and at.get("plotly_chart")
+    at.button(key="backprop.run_steps").click().run()  # the next 50 start where these ended
+    assert at.number_input(key="backprop.w0").value == pytest.approx(run_steps(end, 50, "loss").final.weights[0])
+    at.number_input(key="backprop.w1").set_value(0.5).run()  # new numbers: the old trajectory is gone
+    assert not any("After 50 steps" in m.value for m in at.markdown)
+
+
+def test_the_equations_break_into_lines_and_scroll_sideways(open_page):
+    from pages.tabs.neuron import EQUATIONS
+
+    at = open_page("backprop")
+    at.button(key="backprop.step").click().run()
+    forward_sum = at.latex[0].value.strip("$\n")
+    assert forward_sum.startswith(r"\begin{aligned}") and forward_sum.count(r"\\") == 3  # four lines
+    styles = [h.proto.body for h in at.get("html")]
+    assert any(f".st-key-{EQUATIONS} .katex-display" in s and "overflow-x: auto" in s for s in styles)
+    assert any(c.proto.id.endswith(EQUATIONS) for c in at.get("flex_container") + at.get("vertical_block"))
+
+
+def test_the_gradient_norm_chart_keeps_its_legend_off_the_axes_and_few_labels():
+    from playground.figures.backprop import grad_norm_figure
+
+    norms = [[10.0 ** -(e / 40), 0.003 * (1 + e), 0.5] for e in range(300)]  # three layers over 300 epochs
+    layout = grad_norm_figure(norms, 280).layout
+    legend = layout.legend
+    assert legend.orientation == "h" and legend.yanchor == "bottom" and legend.y >= 1  # above the plot
+    assert legend.title.text == "gradient norm per layer" and not layout.title.text
+    ticks = list(layout.yaxis.tickvals)
+    assert 2 <= len(ticks) <= 5
+    assert all(abs(np.log10(t) - round(np.log10(t))) < 1e-9 for t in ticks)  # powers of ten only
+    assert ticks[0] <= min(min(r) for r in norms) and ticks[-1] >= max(max(r) for r in norms)
+    assert layout.xaxis.nticks <= 6 and layout.xaxis.automargin and layout.yaxis.automargin
+
+
+def test_the_computation_graph_text_is_large_enough_to_read():
+    from playground.backprop import scalar
+    from playground.figures.backprop import graph_figure
+
+    nodes, edges = scalar.graph_of(scalar.example_expression(2.0, -3.0, 6.5))
+    (trace,) = graph_figure(nodes, edges).data
+    assert trace.textfont.size >= 14 and trace.marker.size >= 5.5 * trace.textfont.size  # three lines inside

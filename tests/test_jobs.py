@@ -274,3 +274,66 @@ def test_a_run_leaves_a_core_to_the_server_while_others_wait(monkeypatch):
         job.join(10)
     assert waiting[0].result == 3  # someone was still waiting when it started
     assert waiting[1].result == 4
+
+
+class HoldAt:
+    """Holds the run after batch ``batch`` of the first epoch until ``release`` is set; ``held`` says it is there."""
+
+    def __init__(self, batch):
+        self.batch, self.held, self.release = batch, threading.Event(), threading.Event()
+
+    def on_fit_start(self, *a):
+        pass
+
+    def on_batch_end(self, model, event):
+        if (event.epoch, event.batch) == (1, self.batch):
+            self.held.set()
+            self.release.wait(10)
+
+    def on_epoch_end(self, *a):
+        pass
+
+    def on_fit_end(self, *a):
+        pass
+
+
+def test_a_one_epoch_run_draws_its_loss_batch_by_batch_while_it_trains(monkeypatch):
+    from playground.figures.training import history_figure
+    from playground.training.curves import RunCurve
+
+    monkeypatch.setattr(jobs, "READ_LOSSES_S", 0.0)  # read the losses after every batch
+    hold = HoldAt(12)
+
+    def target(ctx):
+        model = create_model("mlp", in_features=2, hidden=(8,), num_classes=2)
+        return fit(model, make_data(), TrainConfig(epochs=1, batch_size=8), [ctx, hold], ctx.stop)
+
+    job = Job("one epoch", target, Slots(1)).start()
+    assert hold.held.wait(20)
+    p = job.snapshot()  # half way through the only epoch: no epoch row yet, but a curve
+    assert p.rows == () and len(p.curves) == 1
+    assert list(p.curves[0].x) == pytest.approx([b / 24 for b in range(1, 13)])
+    live = history_figure(p.rows, curve=p.curves[0])
+    assert len(next(t for t in live.data if t.name == "train (smoothed)").x) == 12
+    hold.release.set()
+    job.join(30)
+    p = job.snapshot()
+    curve = p.curves[0]
+    assert p.epochs == 1 and len(curve.x) == 24 > p.epochs and curve.x[-1] == pytest.approx(1.0)
+    assert any(0 < x < 1 for x in curve.x) and curve.rows == p.rows
+    # what the page showed live is what the finished run's own rows draw
+    assert curve.smoothed == pytest.approx(RunCurve.from_rows(job.result.epochs).smoothed)
+
+
+def test_a_job_training_several_models_keeps_one_curve_each():
+    def target(ctx):
+        for name in ("first", "second"):
+            ctx.set_stage(name)
+            model = create_model("mlp", in_features=2, hidden=(4,), num_classes=2)
+            fit(model, make_data(), TrainConfig(epochs=2, batch_size=16), [ctx], ctx.stop)
+
+    job = Job("two models", target, Slots(1)).start()
+    job.join(30)
+    curves = job.snapshot().curves
+    assert [c.label for c in curves] == ["first", "second"]
+    assert all(len(c.x) == 24 and len(c.rows) == 2 for c in curves)  # 12 batches of 16 per epoch

@@ -25,6 +25,11 @@ from playground.i18n import _, ngettext
 
 NEURON = "backprop.{}"  # the widget keys of the neuron's numbers: x0…x2, w0…w2, b, y, act, loss, lr
 RULE = "backprop.rule"  # which update rule Step and Run N steps apply (playground.backprop.neuron.UPDATE_RULES)
+STEPS_RUN = "backprop.steps_run"  # (steps, trajectory) of the last "Run N steps", shown while the neuron is its end
+EQUATIONS = "backprop-equations"  # the key of the equations' container, whose long lines scroll sideways
+SCROLLING_EQUATIONS = (
+    f"<style>.st-key-{EQUATIONS} .katex-display {{overflow-x: auto; overflow-y: hidden; padding: 0.2em 0}}</style>"
+)
 
 
 def neuron_widgets(n: Neuron) -> dict:
@@ -58,6 +63,16 @@ def step_neuron() -> None:
     before = current_neuron()
     set_neuron(step(before, chosen_rule()))
     st.session_state["backprop.last_step"] = before
+    st.session_state.pop(STEPS_RUN, None)
+
+
+def run_neuron_steps() -> None:
+    """Run N steps from the current neuron and make their end the current neuron, as Step does for one."""
+    steps = int(st.session_state["backprop.nsteps"])
+    trajectory = run_steps(current_neuron(), steps, chosen_rule())
+    set_neuron(trajectory.final)
+    st.session_state[STEPS_RUN] = (steps, trajectory)
+    st.session_state.pop("backprop.last_step", None)
 
 
 def rule_names(neuron: Neuron) -> dict[str, str]:
@@ -111,7 +126,9 @@ def forward_pass(neuron: Neuron, fwd) -> None:
     terms = " + ".join(f"({w:.4g})({x:.4g})" for w, x in zip(neuron.weights, neuron.inputs, strict=True))
     products = " + ".join(f"({p:.4g})" for p in fwd.products)
     b = f"({neuron.bias:.4g})"
-    st.latex(rf"z = \sum_i w_i x_i + b = {terms} + {b} = {products} + {b} = {fwd.z:.6g}")
+    # one step per line, so the sum fits a phone; a line still too wide scrolls (SCROLLING_EQUATIONS)
+    lines = [r"z &= \sum_i w_i x_i + b", f"&= {terms} + {b}", f"&= {products} + {b}", f"&= {fwd.z:.6g}"]
+    st.latex(r"\begin{aligned}" + r" \\ ".join(lines) + r"\end{aligned}")
     st.latex(rf"a = {ACTIVATIONS[neuron.activation][2]} = f({fwd.z:.6g}) = {fwd.a:.6g}")
     st.latex(rf"L = {LOSSES[neuron.loss][2]} = {fwd.loss:.6g}")
     if neuron.loss == "bce" and not 0 < fwd.a < 1:
@@ -165,7 +182,7 @@ def descent(neuron: Neuron, loss: float) -> None:
     st.latex(
         r"w_i \leftarrow w_i - \eta\,\frac{\partial L}{\partial w_i}, \qquad b \leftarrow b - \eta\,\frac{\partial L}{\partial b}"
     )
-    rule = radio(_("update rule"), rule_names(neuron), RULE)
+    radio(_("update rule"), rule_names(neuron), RULE)
     both_rules(neuron)
     cols = st.columns([1, 1, 2])
     cols[0].button(_("Step"), key="backprop.step", on_click=step_neuron, type="primary")
@@ -188,8 +205,11 @@ def descent(neuron: Neuron, loss: float) -> None:
             )
         )
     steps = cols[2].number_input(_("Run N steps"), min_value=1, max_value=100_000, value=200, key="backprop.nsteps")
-    if st.button(ngettext("Run {n} step", "Run {n} steps", steps).format(n=steps), key="backprop.run_steps"):
-        traj = run_steps(neuron, int(steps), rule)
+    label = ngettext("Run {n} step", "Run {n} steps", steps).format(n=steps)
+    st.button(label, key="backprop.run_steps", on_click=run_neuron_steps)
+    steps_run = st.session_state.get(STEPS_RUN)
+    if steps_run is not None and steps_run[1].final == neuron:  # until the numbers change
+        steps, traj = steps_run
         st.plotly_chart(trajectory_figure(traj.losses, traj.weights, traj.biases), key="backprop.trajectory")
         after = ngettext(
             "After {n} step the loss went from {start:.6g} to {end:.6g}; w = {weights}, b = {bias:.6g}.",
@@ -238,8 +258,10 @@ def neuron_tab() -> Neuron | None:
         return None
     settings_to_url(neuron, "neuron")
     fwd = forward(neuron)
-    forward_pass(neuron, fwd)
-    backward_pass(neuron, backward(neuron))
+    st.html(SCROLLING_EQUATIONS)
+    with st.container(key=EQUATIONS):
+        forward_pass(neuron, fwd)
+        backward_pass(neuron, backward(neuron))
     three_ways(check_gradients(neuron))
     descent(neuron, fwd.loss)
     return neuron

@@ -2,13 +2,15 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 
 import numpy as np
 import plotly.graph_objects as go
 from plotly.subplots import make_subplots
 
+from playground.figures.training import runs_figure
 from playground.i18n import _
+from playground.training.curves import RunCurve
 from playground.vision.architectures import Contender, ResidualRun, Stage
 
 COLOURS = ("#1f77b4", "#ff7f0e", "#2ca02c", "#d62728", "#9467bd", "#8c564b")
@@ -72,35 +74,13 @@ def block_diagram(stages: Sequence[Stage], input_shape: Sequence[int], height: i
     return fig
 
 
-def comparison_figure(contenders: Sequence[Contender], height: int = 340) -> go.Figure:
-    """Loss and accuracy per epoch, one colour per architecture; solid training, dashed validation."""
-    fig = make_subplots(rows=1, cols=2, subplot_titles=(_("loss"), _("accuracy")), horizontal_spacing=0.1)
-    for c, colour in zip(contenders, COLOURS, strict=False):
-        epochs = [e.epoch for e in c.history.epochs]
-        for col, train_key, val_key in ((1, "train_loss", "val_loss"), (2, "train_metric", "val_metric")):
-            for key, dash, label in (
-                (train_key, "solid", _("{model} train")),
-                (val_key, "dash", _("{model} validation")),
-            ):
-                values = [getattr(e, key) for e in c.history.epochs]
-                if all(v is None for v in values):
-                    continue
-                fig.add_trace(
-                    go.Scatter(
-                        x=epochs,
-                        y=values,
-                        mode="lines+markers",
-                        name=label.format(model=c.name),
-                        legendgroup=c.name,
-                        showlegend=col == 1,
-                        line=dict(color=colour, dash=dash),
-                    ),
-                    row=1,
-                    col=col,
-                )
-    fig.update_xaxes(title_text=_("epoch"), dtick=1)
-    fig.update_layout(height=height, margin=dict(l=40, r=10, t=40, b=40), legend=dict(orientation="h", y=-0.25))
-    return fig
+def comparison_figure(
+    contenders: Sequence[Contender], title: Callable[[str], str] = str, height: int = 340
+) -> go.Figure:
+    """One colour per architecture: the training loss batch by batch (smoothed), the validation loss at each
+    epoch's end, and the validation accuracy per epoch. ``title`` names a model for people."""
+    runs = [RunCurve.from_rows(c.history.epochs, title(c.name)) for c in contenders]
+    return runs_figure(runs, "accuracy", height)
 
 
 def residual_figure(runs: Sequence[ResidualRun], height: int = 360) -> go.Figure:

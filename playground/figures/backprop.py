@@ -12,6 +12,8 @@ from playground.backprop.scalar import GraphNode
 from playground.i18n import _
 
 CLASS_COLOURS = ("#e66100", "#1a5fb4")  # class 0, class 1
+GRAPH_FONT_SIZE = 14  # the computation graph's node text (px)
+NODE_SIZE = 80  # its nodes' diameter (px): three lines of that text fit inside
 
 
 def boundary_figure(
@@ -62,21 +64,44 @@ def boundary_figure(
     return fig
 
 
+def decade_ticks(values: np.ndarray, most: int = 5) -> list[float]:
+    """Powers of ten covering ``values`` (positive), at most ``most`` of them: a log axis's only labels."""
+    positive = values[np.isfinite(values) & (values > 0)]
+    if not len(positive):
+        return []
+    lo, hi = int(np.floor(np.log10(positive.min()))), int(np.ceil(np.log10(positive.max())))
+    hi = max(hi, lo + 1)
+    step = int(np.ceil((hi - lo) / (most - 1)))
+    return [10.0**k for k in range(hi, lo - step, -step)][::-1]  # from the top down, so both ends are covered
+
+
 def grad_norm_figure(per_epoch: Sequence[Sequence[float]], height: int = 300) -> go.Figure:
-    """Mean weight-gradient norm of each layer over epochs, on a log axis."""
+    """Mean weight-gradient norm of each layer over epochs, on a log axis labelled at powers of ten only.
+
+    The legend (titled with what the chart shows) runs horizontally above the plot, clear of both axis titles.
+    """
     fig = go.Figure()
+    ticks: list[float] = []
     if per_epoch:
-        norms = np.asarray(per_epoch)
+        norms = np.asarray(per_epoch, dtype=float)
         layers = norms.shape[1]
         for i in range(layers):
             name = _("output layer") if i == layers - 1 else _("hidden layer {i}").format(i=i + 1)
             fig.add_trace(go.Scatter(x=np.arange(1, len(norms) + 1), y=norms[:, i], name=name, mode="lines"))
+        ticks = decade_ticks(norms)
     fig.update_layout(
         height=height,
-        margin=dict(l=40, r=10, t=30, b=40),
-        xaxis_title=_("epoch"),
-        yaxis=dict(title="‖∂L/∂W‖", type="log"),
-        title=dict(text=_("gradient norm per layer"), font=dict(size=13)),
+        margin=dict(l=10, r=10, t=10, b=10),
+        xaxis=dict(title=_("epoch"), nticks=6, automargin=True),
+        yaxis=dict(title="‖∂L/∂W‖", type="log", tickvals=ticks, exponentformat="power", automargin=True),
+        legend=dict(
+            title=dict(text=_("gradient norm per layer"), side="top"),
+            orientation="h",
+            x=0,
+            xanchor="left",
+            y=1.02,
+            yanchor="bottom",
+        ),
     )
     return fig
 
@@ -123,8 +148,8 @@ def graph_figure(nodes: Sequence[GraphNode], edges: Sequence[tuple[int, int]], s
             arrowsize=1,
             arrowwidth=1,
             arrowcolor="#888",
-            standoff=22,
-            startstandoff=22,
+            standoff=NODE_SIZE // 2 - 2,
+            startstandoff=NODE_SIZE // 2 - 2,
         )
     text = [
         f"<b>{n.label}</b><br>{n.value:.4g}"
@@ -139,14 +164,16 @@ def graph_figure(nodes: Sequence[GraphNode], edges: Sequence[tuple[int, int]], s
             text=text,
             textposition="middle center",
             marker=dict(
-                size=58, color=["#dce8f8" if not n.op else "#fdf0d5" for n in nodes], line=dict(color="#555", width=1)
+                size=NODE_SIZE,
+                color=["#dce8f8" if not n.op else "#fdf0d5" for n in nodes],
+                line=dict(color="#555", width=1),
             ),
             hovertemplate="%{text}<extra></extra>",
-            textfont=dict(size=10),
+            textfont=dict(size=GRAPH_FONT_SIZE, color="#1f2328"),
         )
     )
     fig.update_layout(
-        height=max(260, 70 * max(len(c) for c in by_depth.values())),
+        height=max(320, (NODE_SIZE + 30) * max(len(c) for c in by_depth.values()) + 20),
         showlegend=False,
         margin=dict(l=10, r=10, t=10, b=10),
         xaxis=dict(visible=False),

@@ -22,6 +22,7 @@ from torch import nn
 from playground.device import amp_dtype, autocast, pick_device
 from playground.errors import PlaygroundError
 from playground.i18n import _
+from playground.training.curves import BatchPoint, LossCurve
 
 OPTIMIZERS = ("adam", "adamw", "sgd", "momentum", "rmsprop")
 
@@ -206,6 +207,12 @@ class EpochStats:
     val_metric: float | None
     seconds: float  # the whole epoch, evaluation included
     samples_per_s: float  # training samples per second of training time
+    # the epoch's batch losses, smoothed and bounded (playground.training.curves); not in as_dict
+    curve: tuple[BatchPoint, ...] = field(default=(), repr=False, compare=False)
+
+    def as_dict(self) -> dict:
+        """Plain JSON-ready numbers, without the batch curve."""
+        return {k: v for k, v in asdict(self).items() if k != "curve"}
 
 
 @dataclass
@@ -236,7 +243,7 @@ class History:
         mean_rate = [r.samples_per_s for r in self.epochs]
         return {
             "metric": self.metric,
-            "epochs": [asdict(row) for row in self.epochs],
+            "epochs": [row.as_dict() for row in self.epochs],
             "best_epoch": self.best_epoch,
             "stopped": self.stopped,
             "seconds": round(self.seconds, 4),
@@ -362,6 +369,7 @@ class _Training:
         self.generator = torch.Generator().manual_seed(config.seed)
         self.n = len(data.X_train)
         self.batches = math.ceil(self.n / config.batch_size)
+        self.curve = LossCurve(self.batches, config.epochs)
         self.scheduler = None
         if config.schedule == "onecycle":
             total_steps = config.epochs * self.batches
@@ -433,7 +441,8 @@ class _Training:
             if self.stop_requested():
                 stopped = True
                 break
-        return self.epoch_stats(epoch, epoch_start, batch_losses, kept, perm[:seen]), stopped
+        last = stopped or epoch == self.config.epochs
+        return self.epoch_stats(epoch, epoch_start, batch_losses, kept, perm[:seen], last), stopped
 
     def epoch_stats(
         self,
@@ -442,12 +451,16 @@ class _Training:
         batch_losses: list[torch.Tensor],
         kept: list[torch.Tensor],
         seen_idx: torch.Tensor,
+        last: bool = False,
     ) -> EpochStats:
-        """The epoch's row: mean training loss and metric over the samples seen (``seen_idx``), then validation."""
+        """The epoch's row: mean training loss and metric over the samples seen (``seen_idx``), then validation,
+        and its batch curve (``last``: the run's last epoch, which closes the curve)."""
         seen, size = len(seen_idx), self.config.batch_size
-        sizes = torch.full((len(batch_losses),), float(size), device=self.device)
+        sizes = torch.full((len(batch_losses),), float(size))
         sizes[-1] = seen - size * (len(batch_losses) - 1)
-        train_loss = (torch.stack(batch_losses).float() @ sizes / seen).item()  # the epoch's host sync
+        losses = torch.stack(batch_losses).float().cpu()  # the epoch's host sync
+        train_loss = (losses @ sizes / seen).item()
+        points = self.curve.add(epoch, 1, losses.tolist()) + (self.curve.close() if last else [])
         train_metric = self.loss_spec.score(torch.cat(kept), self.data.y_train[seen_idx]).item()
         train_seconds = time.perf_counter() - epoch_start
         if not math.isfinite(train_loss):
@@ -463,6 +476,7 @@ class _Training:
             val_metric=val_metric,
             seconds=time.perf_counter() - epoch_start,
             samples_per_s=seen / max(train_seconds, 1e-9),
+            curve=tuple(point for _epoch, point in points),
         )
 
 

@@ -33,6 +33,7 @@ from torch import nn
 from playground.errors import PlaygroundError
 from playground.i18n import _
 from playground.training import workers
+from playground.training.curves import LiveCurve, PendingLosses, RunCurve
 from playground.training.engine import BatchEvent, Callback, EpochStats, History, TrainConfig
 
 log = logging.getLogger(__name__)
@@ -42,7 +43,9 @@ FINISHED = (DONE, STOPPED, FAILED)
 MAX_RUNS_ENV = "PLAYGROUND_MAX_RUNS"
 ABANDON_ENV = "PLAYGROUND_ABANDON_S"
 DEFAULT_ABANDON_S = 60.0
+MAX_CURVES = 20  # batch curves a job keeps (one per model it trains): the latest
 ALL_THREADS = torch.get_num_threads()  # PyTorch's default: the cores, or OMP_NUM_THREADS
+READ_LOSSES_S = 0.25  # batch losses are read from the device at most this often (and at each epoch's end)
 
 
 class Slots:
@@ -184,6 +187,7 @@ class Progress:
     wait_s: float | None = None  # while waiting: estimated seconds until it starts (None: not known yet)
     started: bool = False  # False when it never left the queue (stopped or abandoned while waiting)
     abandoned: bool = False  # stopped because nobody watched it any more
+    curves: tuple[RunCurve, ...] = ()  # one per model trained so far: its loss batch by batch, smoothed
 
     @property
     def fraction(self) -> float:
@@ -199,6 +203,8 @@ class JobContext(Callback):
     def __init__(self, job: Job):
         self._job = job
         self.stop = job._stop
+        self._pending = PendingLosses()
+        self._read_at = 0.0
 
     def set_stage(self, stage: str) -> None:
         """Label the current part of a multi-step job (e.g. which model is training)."""
@@ -216,6 +222,20 @@ class JobContext(Callback):
             self._job._epoch, self._job._batch = 1, 0
             self._job._rows = []
             self._job._fit_start = time.perf_counter()
+            self._job._curves.append(LiveCurve(self._job._stage, batches, config.epochs))
+            del self._job._curves[:-MAX_CURVES]
+
+    def add_losses(self, epoch: int, first_batch: int, losses: list[float]) -> None:
+        """Batch losses of the current run, read from the device (by this context, or by a worker process)."""
+        with self._job._lock:
+            if self._job._curves:
+                self._job._curves[-1].add(epoch, first_batch, losses)
+
+    def _read_losses(self) -> None:
+        taken = self._pending.take()  # outside the lock: it waits for the device
+        if taken is not None:
+            self.add_losses(*taken)
+        self._read_at = time.perf_counter()
 
     def on_batch_end(self, model: nn.Module, event: BatchEvent) -> None:
         job = self._job
@@ -227,11 +247,20 @@ class JobContext(Callback):
             job._epoch, job._batch = event.epoch, event.batch
             job._samples_per_s = event.samples_seen / max(event.epoch_seconds, 1e-9)
             job._eta_s = elapsed * (total - done) / done if done else None
+        self._pending.add(event)
+        if event.batch == event.batches or now - self._read_at >= READ_LOSSES_S:
+            self._read_losses()
 
     def on_epoch_end(self, model: nn.Module, stats: EpochStats, history: History) -> None:
+        self._read_losses()  # a stopped epoch's last batches
         with self._job._lock:
             self._job._rows = list(history.epochs)
             self._job._samples_per_s = stats.samples_per_s
+            if self._job._curves:
+                curve = self._job._curves[-1]
+                curve.rows = tuple(history.epochs)
+                if stats.epoch == curve.epochs or getattr(history, "stopped", False):
+                    curve.close()
 
 
 class Job:
@@ -277,6 +306,7 @@ class Job:
         self._samples_per_s = 0.0
         self._eta_s: float | None = None
         self._rows: list[EpochStats] = []
+        self._curves: list[LiveCurve] = []
         self._extras: dict = {}
         self._error: str | None = None
         self._created = time.perf_counter()
@@ -349,6 +379,7 @@ class Job:
                 wait_s=wait,
                 started=self._started is not None,
                 abandoned=self._abandoned,
+                curves=tuple(curve.frozen() for curve in self._curves),
             )
 
     def unwatched_for(self) -> float:

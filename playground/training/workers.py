@@ -40,6 +40,7 @@ from torch import nn
 
 from playground.errors import PlaygroundError
 from playground.i18n import _, language, language_of
+from playground.training.curves import PendingLosses
 from playground.training.engine import BatchEvent, Callback, EpochStats, History, TrainConfig
 
 log = logging.getLogger(__name__)
@@ -84,6 +85,12 @@ class _Remote(Callback):
     def __init__(self, conn, stop):
         self._conn, self.stop = conn, stop
         self._last_batch = 0.0
+        self._pending = PendingLosses()  # the batch losses, sent with the progress they belong to
+
+    def _send_losses(self) -> None:
+        taken = self._pending.take()
+        if taken is not None:
+            self._conn.send(("add_losses", taken))
 
     def set_stage(self, stage: str) -> None:
         self._conn.send(("set_stage", (stage,)))
@@ -96,11 +103,14 @@ class _Remote(Callback):
 
     def on_batch_end(self, model: nn.Module, event: BatchEvent) -> None:
         now = time.perf_counter()
+        self._pending.add(event)
         if now - self._last_batch >= BATCH_EVERY_S or event.batch == event.batches:
             self._last_batch = now
+            self._send_losses()
             self._conn.send(("on_batch_end", (None, replace(event, loss=None))))
 
     def on_epoch_end(self, model: nn.Module, stats: EpochStats, history: History) -> None:
+        self._send_losses()
         self._conn.send(("on_epoch_end", (None, stats, SimpleNamespace(epochs=list(history.epochs)))))
 
 

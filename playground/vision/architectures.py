@@ -300,3 +300,28 @@ def residual_experiment(
             )
         )
     return runs
+
+
+@dataclass(frozen=True)
+class WeightedLayers:
+    """The layers a network's depth counts: convolutions and fully connected layers (no batch norm, pooling,
+    activations)."""
+
+    convolutions: int
+    dense: int
+    shortcuts: int  # of the convolutions, the 1×1 projections on skip connections
+
+    @property
+    def total(self) -> int:
+        return self.convolutions + self.dense
+
+
+def weighted_layers(summary: Summary) -> WeightedLayers:
+    """Count ``summary``'s convolutions, dense layers and skip projections (ResNet's ``downsample``, 4 in
+    ResNet-50: 53 convolutions + 1 dense = 54, and 50 without the projections)."""
+    convs = [r for r in summary.rows if r.type == "Conv2d"]
+    return WeightedLayers(
+        convolutions=len(convs),
+        dense=sum(r.type == "Linear" for r in summary.rows),
+        shortcuts=sum("downsample" in r.name for r in convs),
+    )
