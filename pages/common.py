@@ -6,21 +6,25 @@ Settings in the URL are in pages/links.py, training runs in pages/runs.py.
 from __future__ import annotations
 
 from collections.abc import Callable
+from typing import TYPE_CHECKING
 
-import pandas as pd
 import streamlit as st
-import torch
 
 from pages.deep_links import use_app_navigation
 from pages.language import resolve, switch
-from playground.device import device_info, pick_device
-from playground.device import library_versions as playground_versions
 from playground.errors import PlaygroundError
 from playground.i18n import _, number
 from playground.lessons import lesson
-from playground.models import Summary, load_model, model_bytes, summarize
-from playground.models.registry import get_spec
 from playground.serving import prepare_server_process
+
+if TYPE_CHECKING:
+    import torch
+
+    from playground.models import Summary
+
+# torch, pandas and the model registry are imported where they are used, not here: every page imports this
+# module first, and Home's title and the course outline should not wait 2-3 s for torch on a fresh server
+# (serving.prepare_server_process imports them in the background meanwhile).
 
 UPLOAD_MB = 20  # per uploader: photos, zips of small images, CSVs, model files (the server allows 120 MB)
 WEIGHTS_UPLOAD_MB = 120  # a ResNet-50 weights file is 98 MB
@@ -43,11 +47,15 @@ def header(slug: str, caption: str) -> list:
 
 
 def library_versions() -> dict[str, str]:
+    from playground.device import library_versions as playground_versions  # noqa: PLC0415  (imports torch)
+
     return {"streamlit": st.__version__} | playground_versions()
 
 
 @st.cache_resource
 def _device():
+    from playground.device import device_info, pick_device  # noqa: PLC0415  (imports torch)
+
     try:
         return device_info(pick_device()), None
     except PlaygroundError as exc:
@@ -81,11 +89,15 @@ def radio(label: str, options: dict[str, str], key: str, value: str | None = Non
 
 def model_summary(model, example: torch.Tensor, title: str | None = None, note: str = "") -> None:
     """An expander with the model's layers (like Keras' ``model.summary()``) for an ``example`` batch, and ``note``."""
+    from playground.models import summarize  # noqa: PLC0415
+
     layer_table(summarize(model, example), title or _("Layer by layer"), note)
 
 
 def layer_table(summary: Summary, title: str, note: str = "") -> None:
     """An expander titled with the parameter count, holding ``note`` and every layer of ``summary``."""
+    import pandas as pd  # noqa: PLC0415
+
     with st.expander(_("{title}: {count} parameters").format(title=title, count=number(summary.total_params))):
         if note:
             st.markdown(note)
@@ -124,6 +136,8 @@ def _same(a, b) -> bool:
 
 
 def download_model(model, meta: dict, file_name: str, key: str) -> None:
+    from playground.models import model_bytes  # noqa: PLC0415
+
     st.download_button(
         _("⬇️ Download model"),
         data=model_bytes(model, meta),
@@ -147,6 +161,9 @@ def upload_model(key: str, expected_arch: str | None = None, expected_task: str 
         return None
     st.session_state[f"{key}.seen"] = upload.file_id
     st.session_state[f"{key}.error"] = None
+    from playground.models import load_model  # noqa: PLC0415
+    from playground.models.registry import get_spec  # noqa: PLC0415
+
     try:
         model, meta = load_model(upload.getvalue())
         if expected_arch and model.playground_arch[0] != expected_arch:

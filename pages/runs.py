@@ -22,9 +22,10 @@ REDRAWS = 50  # live-curve figures per model a run's page builds, besides one pe
 def format_seconds(seconds: float | None) -> str:
     if seconds is None:
         return "…"
-    if seconds < 60:
-        return _("{seconds:.0f} s").format(seconds=seconds)
-    return _("{minutes:.0f} min {seconds:02.0f} s").format(minutes=seconds // 60, seconds=seconds % 60)
+    whole = round(seconds)  # rounded once, so 299.6 s reads "5 min 00 s", never "4 min 60 s"
+    if whole < 60:
+        return _("{seconds:.0f} s").format(seconds=whole)
+    return _("{minutes:.0f} min {seconds:02.0f} s").format(minutes=whole // 60, seconds=whole % 60)
 
 
 def progress_text(p: Progress) -> str:

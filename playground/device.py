@@ -17,6 +17,7 @@ from playground.errors import PlaygroundError
 from playground.i18n import _
 
 DEVICE_ENV = "PLAYGROUND_DEVICE"
+AMP_ENV = "PLAYGROUND_AMP"  # "off" (or 0, fp32): full precision on CUDA too; "fp16": float16 with loss scaling
 
 
 def _mps_available() -> bool:
@@ -60,16 +61,26 @@ def pick_device(requested: str | None = None) -> torch.device:
 
 
 def autocast(device: torch.device) -> contextlib.AbstractContextManager:
-    """Mixed precision where it pays: bf16 (or fp16) autocast on CUDA, nothing elsewhere."""
-    if device.type != "cuda":
+    """Mixed precision where it pays: bf16 (or fp16) autocast on CUDA, nothing elsewhere or with AMP off."""
+    dtype = amp_dtype(device)
+    if dtype == torch.float32:
         return contextlib.nullcontext()
-    return torch.autocast("cuda", dtype=amp_dtype(device))
+    return torch.autocast("cuda", dtype=dtype)
 
 
 def amp_dtype(device: torch.device) -> torch.dtype:
-    """The autocast dtype used on ``device`` (float32 means no autocast)."""
+    """The autocast dtype used on ``device`` (float32 means no autocast).
+
+    On CUDA: bfloat16 where the GPU supports it, else float16 (which the engine pairs with a GradScaler);
+    ``$PLAYGROUND_AMP`` can turn it off (``off``, ``0``, ``fp32``) or ask for float16 (``fp16``).
+    """
     if device.type != "cuda":
         return torch.float32
+    choice = os.environ.get(AMP_ENV, "").strip().lower()
+    if choice in ("off", "0", "false", "no", "fp32", "float32"):
+        return torch.float32
+    if choice in ("fp16", "float16"):
+        return torch.float16
     return torch.bfloat16 if torch.cuda.is_bf16_supported() else torch.float16
 
 

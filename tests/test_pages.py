@@ -1,8 +1,14 @@
 """Every page through streamlit's AppTest: renders without exception, and Home lists every lesson."""
 
+import subprocess
+import sys
+from pathlib import Path
+
 import pytest
 
 from playground.lessons import LESSONS, PAGES
+
+ROOT = Path(__file__).resolve().parent.parent
 
 
 @pytest.mark.parametrize("page", PAGES, ids=lambda page: page.slug)
@@ -18,3 +24,25 @@ def test_home_shows_a_card_for_every_lesson_and_the_device(open_page):
     assert [c.value for c in at.caption][: len(LESSONS) + 1][1:] == [lesson.teaches for lesson in LESSONS]
     text = " ".join(m.value for m in at.markdown)
     assert "Training runs on" in text and "CPU" in text
+
+
+def test_a_page_title_does_not_wait_for_torch():
+    # Every page imports pages.common first; on a fresh server Home's title and outline must not wait the 2-3 s
+    # that torch and pandas take to import (playground.serving imports them in a background thread instead).
+    code = (
+        "import sys, playground.serving as s; s._warm_up = lambda frozen: frozen.set(); "
+        "import pages.common, pages.language, pages.links, playground.lessons; "
+        "print(sorted(m for m in ('torch', 'pandas', 'playground.models') if m in sys.modules))"
+    )
+    done = subprocess.run([sys.executable, "-c", code], cwd=ROOT, capture_output=True, text=True, timeout=120)
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.strip() == "[]"
+
+
+def test_run_times_are_rounded_once():
+    from pages.runs import format_seconds
+    from playground.i18n import language_of
+
+    with language_of("en"):
+        times = [format_seconds(s) for s in (0.4, 59.6, 299.6, 3599.5)]
+    assert times == ["0 s", "1 min 00 s", "5 min 00 s", "60 min 00 s"]  # never "4 min 60 s"

@@ -28,7 +28,8 @@ def test_the_server_process_is_prepared_for_a_class():
     gc.unfreeze()  # as if no page had prepared this process yet (the page tests may have)
     sys.setswitchinterval(0.005)  # Python's default
     try:
-        prepare_server_process()
+        frozen = prepare_server_process()  # the imports and the freezing happen in a thread, off the first page
+        assert frozen.wait(120)
         assert sys.getswitchinterval() == SWITCH_INTERVAL_S  # a trainer gets the lock back within 0.5 ms
         assert gc.get_freeze_count() > 10_000  # torch's and the test's objects are out of full collections
         assert logging.getLogger("playground").handlers  # each run's times reach the server's output
