@@ -1,5 +1,7 @@
 """CNN image classifier: data, a registered image model trained live, results, and classifying your own pictures."""
 
+import dataclasses
+
 import streamlit as st
 import torch
 
@@ -27,6 +29,8 @@ SOURCES = {
     "own": _("Your own classes"),
 }
 JOB = "cnn.job"  # the run; job.kept holds its model and prepared data
+BEST = classifier.BEST_ACCURACY  # the "best accuracy" button's settings, and each one's widget key:
+WIDGETS = {field: "cnn." + {"batch_size": "batch", "val_split": "val"}.get(field, field) for field in BEST}
 
 
 @st.cache_resource(show_spinner=_("Reading the bundled images…"))
@@ -126,8 +130,21 @@ def data_tab(url: classifier.ImageTrainConfig) -> image_data.ImageDataset | None
     return dataset
 
 
+def use_best_accuracy() -> None:
+    """Run before the widgets are drawn: they open again at the preset's values, as at a link's."""
+    st.session_state["cnn.url_config"] = dataclasses.replace(st.session_state["cnn.url_config"], **BEST)
+    for field in BEST:
+        st.session_state.pop(WIDGETS[field], None)
+
+
 def settings(url: classifier.ImageTrainConfig) -> classifier.ImageTrainConfig:
     """The training settings, opening at the link's."""
+    st.button(
+        _("Best accuracy"),
+        key="cnn.best",
+        on_click=use_best_accuracy,
+        help=_("The course's CNN, 3 epochs of all training images: about 98.9% on MNIST in about 30 s on 2 cores."),
+    )
     archs = models_for("cnn")
     left, right = st.columns([3, 2])
     arch = left.selectbox(

@@ -190,3 +190,19 @@ def test_the_course_input_trains_at_64x64x3_and_classifies_a_picture(open_page, 
         assert any(s.value.startswith("Prediction:") for s in at.subheader)
     finally:
         st.cache_resource.clear()
+
+
+def test_best_accuracy_button_sets_the_fields_and_keeps_them_in_the_link(open_page):
+    at = open_page("cnn", {"cnn.epochs": "5", "cnn.train_size": "1000", "cnn.val_split": "0.3"})
+    at.select_slider(key="cnn.batch").set_value(128).run()
+    at.button(key="cnn.best").click().run()
+    assert not at.exception
+    assert at.number_input(key="cnn.epochs").value == 3
+    assert at.select_slider(key="cnn.batch").value == 64
+    assert at.select_slider(key="cnn.train_size").value == 0
+    assert at.slider(key="cnn.val").value == 0.1
+    assert at.query_params.get("cnn.epochs") == "3" and at.query_params.get("cnn.lr") == "0.004"
+    assert "cnn.train_size" not in at.query_params  # all images: the default, so the link leaves it out
+    assert "cnn.val_split" not in at.query_params
+    at.number_input(key="cnn.epochs").set_value(4).run()  # the fields stay editable after the preset
+    assert at.query_params.get("cnn.epochs") == "4"

@@ -1,3 +1,5 @@
+import dataclasses
+
 import numpy as np
 import pytest
 import torch
@@ -218,3 +220,14 @@ def test_the_parameter_note_is_computed_from_the_models():
     assert "3 input channels instead of 1" in note
     own = clf.input_sizes("cnn", (3, 64, 64), 2)
     assert own["native"] == own["course"] and "already 64×64×3" in clf.input_note(own)
+
+
+def test_best_accuracy_preset_is_a_valid_link_and_trains_longer_than_the_default():
+    from playground.share import from_query, to_query
+
+    preset = dataclasses.replace(clf.ImageTrainConfig(), **clf.BEST_ACCURACY)
+    config, ignored = from_query(clf.ImageTrainConfig, to_query(preset, "cnn"), "cnn")
+    assert config == preset and not ignored
+    default = clf.ImageTrainConfig()
+    assert preset.arch == default.arch == "cnn" and preset.input == default.input == "native"
+    assert preset.epochs * (preset.train_size or 50_000) > default.epochs * (default.train_size or 50_000)

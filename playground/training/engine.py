@@ -141,8 +141,8 @@ def _mse(y_hat: torch.Tensor, y: torch.Tensor) -> torch.Tensor:
     return F.mse_loss(y_hat.reshape(y.shape).float(), y.float())
 
 
-# Per batch the engine keeps only a cheap per-sample output (one op); the metric is
-# computed once per epoch over all of them, which keeps the loop at plain-loop speed.
+# Per batch the engine keeps only the detached outputs (no computation); ``keep`` turns the epoch's outputs
+# into cheap per-sample values and the metric is computed once per epoch, which keeps the loop at plain-loop speed.
 
 
 def _argmax(y_hat: torch.Tensor, y: torch.Tensor) -> torch.Tensor:
@@ -169,7 +169,7 @@ def _mae(y_hat: torch.Tensor, y: torch.Tensor) -> torch.Tensor:
 class Loss:
     fn: Callable  # (outputs, targets) -> mean loss
     metric: str  # the metric's name
-    keep: Callable  # (outputs, targets) -> per-sample values kept during the epoch
+    keep: Callable  # (outputs, targets) -> per-sample values, from the epoch's outputs
     score: Callable  # (kept values, targets) -> the metric
 
 
@@ -290,7 +290,7 @@ def _l1_penalty(model: nn.Module) -> torch.Tensor:
     return sum(w.abs().sum() for w in weights)
 
 
-@torch.no_grad()
+@torch.inference_mode()
 def evaluate(
     model: nn.Module,
     X: torch.Tensor,
@@ -431,7 +431,7 @@ class _Training:
                 xb = self.data.augment(xb, self.generator)
             loss, y_hat = self.step(xb, yb)
             batch_losses.append(loss)  # no host sync here: read once per epoch
-            kept.append(self.loss_spec.keep(y_hat, yb))
+            kept.append(y_hat.detach())  # turned into the epoch's metric once, at its end
             seen += len(xb)
             if self.callbacks:
                 elapsed = time.perf_counter() - epoch_start
@@ -461,7 +461,8 @@ class _Training:
         losses = torch.stack(batch_losses).float().cpu()  # the epoch's host sync
         train_loss = (losses @ sizes / seen).item()
         points = self.curve.add(epoch, 1, losses.tolist()) + (self.curve.close() if last else [])
-        train_metric = self.loss_spec.score(torch.cat(kept), self.data.y_train[seen_idx]).item()
+        y_seen = self.data.y_train[seen_idx]
+        train_metric = self.loss_spec.score(self.loss_spec.keep(torch.cat(kept), y_seen), y_seen).item()
         train_seconds = time.perf_counter() - epoch_start
         if not math.isfinite(train_loss):
             raise PlaygroundError(_("The loss became infinite or NaN; lower the learning rate and train again."))
