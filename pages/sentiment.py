@@ -1,4 +1,4 @@
-"""Sentiment analysis: text to numbers step by step, an RNN trained live beside a bag-of-words baseline, explained."""
+"""Sentiment analysis: text to numbers step by step, an RNN trained live beside a TF-IDF baseline, explained."""
 
 import dataclasses
 import hashlib
@@ -30,6 +30,7 @@ SOURCES = {
 TOKENS = {mode: _(label) for mode, label in TOKEN_MODES.items()}
 LAYERS = {"rnn": "SimpleRNN", "lstm": "LSTM", "gru": "GRU"}  # the Keras layer each cell stands for
 CELLS = {"rnn": _("SimpleRNN (the course's)"), "lstm": "LSTM", "gru": "GRU"}
+POOLINGS = {"last": N_("last token (the course's)"), "max": N_("max over the text")}
 JOB = "sent.job"  # the run; job.kept holds its model and prepared texts
 URL_CONFIG = "sent.url_config"  # where settings_from_url(..., "sent") keeps the settings a link opened with
 # The widget that holds each of the course's settings (classifier.COURSE_CONFIG); the toy set is Chinese.
@@ -42,6 +43,7 @@ COURSE_WIDGETS = {
     "sent.truncating": "truncating",
     "sent.cell": "cell",
     "sent.bidirectional": "bidirectional",
+    "sent.pooling": "pooling",
     "sent.embed": "embed_dim",
     "sent.hidden": "hidden",
     "sent.layers": "layers",
@@ -184,12 +186,14 @@ def data_tab(url) -> tuple:
 
 
 def model_settings(url, base) -> classifier.TextTrainConfig:
-    cols = st.columns(4)
+    cols = st.columns(5)
+    pooled = {"format_func": lambda name: _(POOLINGS[name])}
     values = {
         "cell": setting(cols[0], "selectbox", _("recurrent layer"), url, "cell", "sent.cell", format_func=CELLS.get),
         "bidirectional": setting(cols[1], "toggle", _("bidirectional"), url, "bidirectional", "sent.bidirectional"),
-        "embed_dim": setting(cols[2], "select_slider", _("embedding size"), url, "embed_dim", "sent.embed"),
-        "hidden": setting(cols[3], "select_slider", _("hidden size"), url, "hidden", "sent.hidden"),
+        "pooling": setting(cols[2], "selectbox", _("pooling over time"), url, "pooling", "sent.pooling", **pooled),
+        "embed_dim": setting(cols[3], "select_slider", _("embedding size"), url, "embed_dim", "sent.embed"),
+        "hidden": setting(cols[4], "select_slider", _("hidden size"), url, "hidden", "sent.hidden"),
     }
     cols = st.columns(5)
     values |= {
@@ -234,7 +238,7 @@ def train_tab(url, base, prepared) -> classifier.TextTrainConfig:
 
         def target(ctx):
             history = classifier.train(model, prepared, config, [ctx], ctx.stop)
-            ctx.set_stage(_("the bag-of-words baseline"))
+            ctx.set_stage(_("the TF-IDF baseline"))
             baseline = classifier.train_baseline(prepared, config)
             return history, classifier.evaluate(model, prepared), classifier.evaluate(baseline, prepared)
 

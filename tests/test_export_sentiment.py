@@ -110,7 +110,18 @@ def test_script_is_plain_python_without_the_package_and_a_valid_notebook(config)
     script = result.script
     modules = imported_modules(script)
     assert "playground" not in modules
-    assert modules <= {"contextlib", "json", "math", "re", "collections", "numpy", "pandas", "torch", "jieba"}
+    assert modules <= {
+        "contextlib",
+        "json",
+        "math",
+        "re",
+        "collections",
+        "numpy",
+        "pandas",
+        "torch",
+        "jieba",
+        "sklearn",
+    }
     assert ("jieba" in modules) == (config.resolved_mode("zh") == "zh-word")
     assert script.strip().splitlines()[-1].startswith('print("RESULT "')
     notebook = nbformat.reads(to_notebook(script), as_version=4)

@@ -18,7 +18,7 @@ def test_toy_set_trains_then_a_sentence_is_explained(open_page):
     at.run()
     assert not at.exception
     labels = [m.label for m in at.metric]
-    assert "RNN training accuracy" in labels and "bag-of-words training accuracy" in labels
+    assert "RNN training accuracy" in labels and "TF-IDF baseline training accuracy" in labels
     at.text_area(key="sent.text").input("我喜欢深度学习 😀").run()
     assert not at.exception
     assert any("probability of positive" in s.value for s in at.subheader)
@@ -114,5 +114,5 @@ def test_advice_after_a_gru_run_that_loses_to_the_baseline_does_not_suggest_a_gr
     at.session_state["sent.job"].join(120)
     at.run()
     assert not at.exception
-    advice = next(w.value for w in at.warning if "does not beat the bag-of-words baseline" in w.value)
+    advice = next(w.value for w in at.warning if "does not beat the TF-IDF baseline" in w.value)
     assert "GRU" not in advice and "bidirectional" in advice and "train for more epochs" in advice

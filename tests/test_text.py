@@ -7,6 +7,7 @@ import torch
 from playground.errors import PlaygroundError
 from playground.models import create_model, load_model, model_bytes
 from playground.text import classifier as tc
+from playground.text.baseline import C_GRID
 from playground.text.data import TOY_TEXTS, TextDataset, load_dataset, read_csv
 from playground.text.tokenizer import KERAS_FILTERS, OOV, Tokenizer, pad_sequences, split, tokenize
 
@@ -76,9 +77,12 @@ def test_pad_sequences_as_keras(padding, truncating, expected):
 
 @pytest.mark.parametrize("cell", ["rnn", "lstm", "gru"])
 @pytest.mark.parametrize("bidirectional", [False, True])
-def test_padding_never_changes_a_prediction(cell, bidirectional):
+@pytest.mark.parametrize("pooling", ["last", "max"])
+def test_padding_never_changes_a_prediction(cell, bidirectional, pooling):
     torch.manual_seed(0)
-    model = create_model("text-rnn", vocab_size=50, cell=cell, bidirectional=bidirectional, layers=2).eval()
+    model = create_model(
+        "text-rnn", vocab_size=50, cell=cell, bidirectional=bidirectional, layers=2, pooling=pooling
+    ).eval()
     seq = [5, 9, 13, 2, 41]
     variants = [pad_sequences([seq], n, p)[0] for n in (5, 8, 30) for p in ("pre", "post")]
     with torch.no_grad():
@@ -88,6 +92,45 @@ def test_padding_never_changes_a_prediction(cell, bidirectional):
         )
     assert max(outputs) - min(outputs) < 1e-5
     assert abs(batch[0].item() - outputs[0]) < 1e-5
+
+
+@pytest.mark.parametrize("bidirectional", [False, True])
+def test_max_pooling_takes_each_features_largest_output_over_the_text(bidirectional):
+    """Against a reference built by hand: the RNN run on the unpadded text alone, max over its outputs."""
+    torch.manual_seed(0)
+    model = create_model("text-rnn", vocab_size=50, cell="gru", bidirectional=bidirectional, pooling="max").eval()
+    seq = [5, 9, 13, 2, 41, 7]
+    with torch.no_grad():
+        out, _state = model.rnn(model.embedding(torch.tensor([seq])))  # (1, 6, H or 2H): no padding at all
+        expected = model.head(out.amax(1)).item()
+        got = model(torch.from_numpy(pad_sequences([seq], 20, "pre"))).item()
+        last = create_model("text-rnn", vocab_size=50, cell="gru", bidirectional=bidirectional, pooling="last")
+        last.load_state_dict(model.state_dict())  # the same weights read at the last token instead
+        other = last.eval()(torch.from_numpy(pad_sequences([seq], 20, "pre"))).item()
+    assert abs(got - expected) < 1e-5 and abs(other - expected) > 1e-4
+    with pytest.raises(PlaygroundError, match="pooling"):
+        create_model("text-rnn", vocab_size=50, pooling="mean")
+
+
+def test_the_tfidf_baseline_tunes_c_on_validation_and_beats_chance_by_far():
+    full = load_dataset("en-movies")
+    small = TextDataset("en-small", full.texts[:3000], full.labels[:3000], "en")
+    config = tc.TextTrainConfig(seed=0, epochs=1)
+    prepared = tc.prepare(small, config)
+    baseline = tc.train_baseline(prepared, config)
+    assert baseline.C in C_GRID and baseline.val_accuracy is not None
+    again = tc.train_baseline(prepared, config)
+    scored = tc.evaluate(baseline, prepared)
+    assert scored.accuracy == tc.evaluate(again, prepared).accuracy  # same seed, same result
+    assert scored.accuracy > 0.68 and scored.confusion.sum() == len(prepared.texts_test)  # chance is about 0.5
+    # Logistic regression at that C, checked against scikit-learn's validation score for every C of the grid
+    from sklearn.linear_model import LogisticRegression
+
+    X_train = baseline.vectorizer.transform(prepared.texts_train)
+    X_val = baseline.vectorizer.transform(prepared.texts_val)
+    y_train, y_val = prepared.y_train.numpy().astype(int), prepared.y_val.numpy().astype(int)
+    scores = [LogisticRegression(C=C, solver="liblinear").fit(X_train, y_train).score(X_val, y_val) for C in C_GRID]
+    assert baseline.val_accuracy == pytest.approx(max(scores))
 
 
 def test_course_model_parameter_count():

@@ -22,6 +22,12 @@ def add_parsers(subparsers) -> None:
     p.add_argument("--dataset", default=DEFAULTS.dataset, help=_("en-movies, zh-reviews, toy or csv:PATH"))
     p.add_argument("--model", choices=option_list(classifier.TextTrainConfig, "cell"), default=DEFAULTS.cell)
     p.add_argument("--bidirectional", action="store_true")
+    p.add_argument(
+        "--pooling",
+        choices=option_list(classifier.TextTrainConfig, "pooling"),
+        default=DEFAULTS.pooling,
+        help=_("last: the output at the last token; max: the largest output over the text"),
+    )
     p.add_argument("--tokens", choices=option_list(classifier.TextTrainConfig, "mode"), default=DEFAULTS.mode)
     p.add_argument(
         "--num-words", type=int, default=DEFAULTS.num_words, help=_("vocabulary size (0: chosen from the data)")
@@ -62,6 +68,7 @@ def sentiment(args: argparse.Namespace) -> None:
         padding=args.padding,
         cell=args.model,
         bidirectional=args.bidirectional,
+        pooling=args.pooling,
         embed_dim=args.embed_dim,
         hidden=args.hidden,
         layers=args.layers,
@@ -90,12 +97,12 @@ def sentiment(args: argparse.Namespace) -> None:
         "parameters": sum(p.numel() for p in model.parameters()),
         "history": hist["epochs"],
         "final": {"test_" + k: v for k, v in evaluation.as_dict().items()},
-        "baseline_bag_of_words": {"test_" + k: v for k, v in baseline.as_dict().items()},
+        "baseline_tfidf": {"test_" + k: v for k, v in baseline.as_dict().items()},
         "familiarity": prepared.meta["familiarity"],  # what --predict judges a text against
         "seconds": hist["seconds"],
         "samples_per_s": hist["samples_per_s"],
     }
-    summary = _("{model} test accuracy {accuracy:.4f} (F1 {f1:.3f}); bag-of-words baseline {baseline:.4f}").format(
+    summary = _("{model} test accuracy {accuracy:.4f} (F1 {f1:.3f}); TF-IDF baseline {baseline:.4f}").format(
         model=config.cell.upper(), accuracy=evaluation.accuracy, f1=evaluation.f1, baseline=baseline.accuracy
     )
     text = f"{dataset.description()}\n{summary}"

@@ -3,7 +3,7 @@
 The script repeats ``playground.text.classifier`` step by step: the seeded split of ``prepare``, the
 Keras-style tokenizer and padding of ``playground.text.tokenizer`` for the run's mode, the recurrent
 classifier of ``playground.models.text``, the engine's training (seeded shuffling, length buckets,
-Adam, gradient clipping, the schedule, the best validation epoch put back) and the bag-of-words baseline.
+Adam, gradient clipping, the schedule, the best validation epoch put back) and the TF-IDF baseline (scikit-learn).
 On the same CPU it gives the page's test accuracy to within ``TOLERANCE`` (usually exactly).
 """
 
@@ -15,6 +15,7 @@ import pandas as pd
 
 from playground.export import Export, exporter
 from playground.i18n import N_, _
+from playground.text.baseline import C_GRID, DEFAULT_C, FEW_TEXTS
 from playground.text.classifier import MAX_TEXT_CHARS, TextTrainConfig
 from playground.text.data import TextDataset, load_dataset
 
@@ -42,9 +43,10 @@ def export_sentiment(config: TextTrainConfig, data: TextDataset | None = None) -
         _markdown(
             "# " + _("Sentiment analysis, taken home"),
             _(
-                "This notebook repeats the playground's sentiment run with plain PyTorch, NumPy and pandas: "
+                "This notebook repeats the playground's sentiment run with plain PyTorch, NumPy, pandas and "
+                "scikit-learn: "
                 "the same texts, the same seeded split, the same Keras-style tokenizer and padding, the same "
-                "recurrent network and training, and the bag-of-words baseline beside it. "
+                "recurrent network and training, and the TF-IDF baseline beside it. "
                 "Change a setting below and run it again."
             ),
         ),
@@ -74,10 +76,18 @@ def export_sentiment(config: TextTrainConfig, data: TextDataset | None = None) -
         PADDING,
         _markdown(
             "## " + _("The network"),
-            _(
-                "Embedding → {layer} → Dense(1): one logit, whose sigmoid is the probability that a text "
-                "is positive. Each text's tokens are moved to the front, so the network reads its state at "
-                "the text's last real token and padding never changes a prediction."
+            (
+                _(
+                    "Embedding → {layer} → max over the text → Dense(1): one logit, whose sigmoid is the "
+                    "probability that a text is positive. Each feature keeps its largest output over the text's "
+                    "tokens (max pooling over time); padding is left out, so it never changes a prediction."
+                )
+                if config.pooling == "max"
+                else _(
+                    "Embedding → {layer} → Dense(1): one logit, whose sigmoid is the probability that a text "
+                    "is positive. Each text's tokens are moved to the front, so the network reads its state at "
+                    "the text's last real token and padding never changes a prediction."
+                )
             ).format(layer=layer),
         ),
         MODEL,
@@ -102,14 +112,14 @@ def export_sentiment(config: TextTrainConfig, data: TextDataset | None = None) -
         ),
         EVALUATION,
         _markdown(
-            "## " + _("A bag-of-words baseline"),
+            "## " + _("The TF-IDF baseline"),
             _(
-                "Logistic regression on which vocabulary words a text contains, word order ignored, trained "
-                "on the same split and vocabulary. The recurrent network is worth its cost only when it "
-                "beats this."
+                "The strong, standard baseline: logistic regression (scikit-learn) on TF-IDF n-grams, word "
+                "order ignored beyond them, trained on the same training texts, with its regularisation C "
+                "chosen on the validation texts. The recurrent network is worth its cost only when it beats this."
             ),
         ),
-        BASELINE,
+        BASELINE.replace("VECTORIZER", VECTORIZERS["zh" if dataset.language == "zh" else "en"]),
         _markdown("## " + _("Your own sentence"), _("Type any text to see how likely the network finds it positive.")),
         PREDICT.replace("EXAMPLE", _quoted(EXAMPLES.get(dataset.language, EXAMPLES["en"]))),
         _markdown(
@@ -182,6 +192,7 @@ def _settings(config: TextTrainConfig, dataset: TextDataset, mode: str, n_train:
         f"TRUNCATING = {_quoted(config.truncating)}  # where long texts are cut: pre or post",
         f"RECURRENT = {MODULES[config.cell]}  # nn.RNN (Keras' SimpleRNN), nn.LSTM or nn.GRU",
         f"BIDIRECTIONAL = {config.bidirectional}",
+        f"POOLING = {_quoted(config.pooling)}  # last: the output at the last token; max: the largest over the text",
         f"EMBED_DIM = {config.embed_dim}",
         f"HIDDEN = {config.hidden}",
         f"LAYERS = {config.layers}",
@@ -190,7 +201,9 @@ def _settings(config: TextTrainConfig, dataset: TextDataset, mode: str, n_train:
         f"BATCH_SIZE = {config.batch_size}",
         f"LR = {config.lr}",
         f"SCHEDULE = {_quoted(config.schedule)}  # constant, or onecycle: warm up to LR, then anneal",
-        f"BASELINE_EPOCHS = {300 if n_train < 50 else 8}",
+        f"BASELINE_C_GRID = {C_GRID}  # the TF-IDF baseline's regularisation, tried on the validation texts",
+        f"BASELINE_C = {DEFAULT_C}  # without validation texts",
+        f"MIN_DF = {1 if n_train < FEW_TEXTS else 2}  # character n-grams in fewer training texts are left out",
         f"DEVICE = {device}",
         "# Mixed precision where the page uses it: bfloat16 on a CUDA GPU that has it (float32 otherwise).",
         'AMP = DEVICE.type == "cuda" and torch.cuda.is_bf16_supported()',
@@ -247,7 +260,7 @@ import pandas as pd
 import torch
 import torch.nn.functional as F
 from torch import nn
-from torch.nn.utils.rnn import pack_padded_sequence
+from torch.nn.utils.rnn import pack_padded_sequence, pad_packed_sequence
 """
 
 READ = """
@@ -424,18 +437,29 @@ class TextClassifier(nn.Module):
         order = torch.argsort((ids == 0).to(torch.int8), dim=1, stable=True)
         aligned = ids.gather(1, order)
         lengths = (ids != 0).sum(1).clamp_min(1)
+        aligned = aligned[:, : int(lengths.max())]
         if BIDIRECTIONAL:  # the backward direction must start at each text's last token: pack the batch
             packed = pack_padded_sequence(
                 self.embedding(aligned), lengths.cpu(), batch_first=True, enforce_sorted=False
             )
-            _output, state = self.rnn(packed)
+            output, state = self.rnn(packed)
+            if POOLING == "max":
+                out, _lengths = pad_packed_sequence(output, batch_first=True)  # (B, T, 2 * HIDDEN)
+                return self.head(self.dropout(max_over_text(out, lengths))).squeeze(1)
             h = state[0] if isinstance(state, tuple) else state  # an LSTM returns (h, c); (LAYERS * 2, B, HIDDEN)
-            last = torch.cat([h[-2], h[-1]], dim=1)
-        else:  # read the top layer's output at each text's last token: it has not seen the padding after it
-            aligned = aligned[:, : int(lengths.max())]
-            out, _hidden = self.rnn(self.embedding(aligned))  # (B, T, HIDDEN)
-            last = out[torch.arange(len(out), device=out.device), lengths - 1]
+            return self.head(self.dropout(torch.cat([h[-2], h[-1]], dim=1))).squeeze(1)
+        # Each text's outputs have not seen the padding after it.
+        out, _hidden = self.rnn(self.embedding(aligned))  # (B, T, HIDDEN)
+        if POOLING == "max":
+            return self.head(self.dropout(max_over_text(out, lengths))).squeeze(1)
+        last = out[torch.arange(len(out), device=out.device), lengths - 1]  # the output at the last token
         return self.head(self.dropout(last)).squeeze(1)
+
+
+def max_over_text(out, lengths):
+    \"\"\"(B, T, F) -> (B, F): the largest value of each feature over each text's tokens, padding left out.\"\"\"
+    padding = torch.arange(out.shape[1], device=out.device)[None, :] >= lengths.to(out.device)[:, None]
+    return out.masked_fill(padding[..., None], float("-inf")).amax(1)
 
 
 torch.manual_seed(SEED)  # the starting weights and, during training, the dropout masks
@@ -560,25 +584,44 @@ print(f"test accuracy {accuracy_rnn:.4f}")
 
 BASELINE = """
 # %%
-class BagOfWords(nn.Module):
-    def __init__(self):
-        super().__init__()
-        self.linear = nn.Linear(NUM_WORDS, 1)
+from sklearn.feature_extraction.text import TfidfVectorizer  # noqa: E402
+from sklearn.linear_model import LogisticRegression  # noqa: E402
+from sklearn.pipeline import make_union  # noqa: E402
 
-    def forward(self, ids):  # (B, T) ids -> (B,) logits
-        present = torch.zeros(len(ids), NUM_WORDS, device=ids.device)
-        present.scatter_(1, ids, 1.0)  # 1 where a word occurs, however often
-        present[:, 0] = 0  # padding is not a word
-        return self.linear(present).squeeze(1)
+VECTORIZER
+val_texts, test_texts = [texts[i] for i in val_idx], [texts[i] for i in test_idx]
+X_train_tfidf = vectorizer.fit_transform(train_texts)
+y_train_int, y_val_int = labels[train_idx].astype(int), labels[val_idx].astype(int)
 
 
-torch.manual_seed(SEED)
-baseline = BagOfWords()
-no_val = X_train[:0], y_train[:0]  # no early stopping: the baseline keeps its last weights
-fit(baseline, X_train, y_train, *no_val, BASELINE_EPOCHS, batch_size=64, lr=0.01, weight_decay=1e-4)
-accuracy_baseline = test_accuracy(baseline)
+def logistic_regression(C):
+    return LogisticRegression(C=C, solver="liblinear", max_iter=1000, random_state=SEED).fit(X_train_tfidf, y_train_int)
+
+
+if len(val_texts):  # C, the inverse regularisation, with the best validation accuracy (ties: the smaller)
+    X_val_tfidf = vectorizer.transform(val_texts)
+    scores = {C: (logistic_regression(C).predict(X_val_tfidf) == y_val_int).mean() for C in BASELINE_C_GRID}
+    best_C = max(BASELINE_C_GRID, key=lambda C: (scores[C], -C))
+    print({C: round(float(a), 4) for C, a in scores.items()})
+else:
+    best_C = BASELINE_C
+baseline = logistic_regression(best_C)
+print(f"C = {best_C}, {X_train_tfidf.shape[1]:,} n-grams")
+if len(test_texts):
+    predicted = (baseline.predict_proba(vectorizer.transform(test_texts))[:, 1] > 0.5).astype(int)
+    accuracy_baseline = float((predicted == labels[test_idx].astype(int)).mean())
+else:
+    accuracy_baseline = float("nan")
 print(f"baseline test accuracy {accuracy_baseline:.4f}")
 """
+
+VECTORIZERS = {
+    "zh": 'vectorizer = TfidfVectorizer(analyzer="char", ngram_range=(1, 3), sublinear_tf=True)',
+    "en": """vectorizer = make_union(
+    TfidfVectorizer(ngram_range=(1, 2), sublinear_tf=True, token_pattern=r"(?u)\\b\\w[\\w']*\\b"),
+    TfidfVectorizer(analyzer="char_wb", ngram_range=(2, 5), sublinear_tf=True, min_df=MIN_DF),
+)""",
+}
 
 PREDICT = """
 # %%

@@ -9,13 +9,14 @@ from __future__ import annotations
 
 import torch
 from torch import nn
-from torch.nn.utils.rnn import pack_padded_sequence
+from torch.nn.utils.rnn import pack_padded_sequence, pad_packed_sequence
 
 from playground.errors import PlaygroundError
 from playground.i18n import N_, _
 from playground.models.registry import register_model
 
 CELLS = {"rnn": nn.RNN, "lstm": nn.LSTM, "gru": nn.GRU}
+POOLINGS = ("last", "max")  # the state at the last token (the course's), or the largest output over the text
 
 
 def left_align(ids: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
@@ -28,9 +29,20 @@ def left_align(ids: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
 
 class RecurrentClassifier(nn.Module):
     def __init__(
-        self, vocab_size: int, embed_dim: int, hidden: int, cell: str, layers: int, bidirectional: bool, dropout: float
+        self,
+        vocab_size: int,
+        embed_dim: int,
+        hidden: int,
+        cell: str,
+        layers: int,
+        bidirectional: bool,
+        dropout: float,
+        pooling: str = "last",
     ):
         super().__init__()
+        if pooling not in POOLINGS:
+            raise PlaygroundError(_("Unknown pooling '{pooling}'; choose last or max.").format(pooling=pooling))
+        self.pooling = pooling
         if cell not in CELLS:
             raise PlaygroundError(_("Unknown recurrent cell '{cell}'; choose rnn, lstm or gru.").format(cell=cell))
         if min(vocab_size, embed_dim, hidden, layers) < 1 or not 0 <= dropout < 1:
@@ -50,21 +62,33 @@ class RecurrentClassifier(nn.Module):
 
     def forward(self, ids: torch.Tensor) -> torch.Tensor:  # (B, T) -> (B,) logits
         aligned, lengths = left_align(ids)
+        aligned = aligned[:, : int(lengths.max())]
         if self.bidirectional:  # the backward direction must start at each text's last token: pack
             packed = pack_padded_sequence(
                 self.embedding(aligned), lengths.cpu(), batch_first=True, enforce_sorted=False
             )
-            _output, state = self.rnn(packed)
+            output, state = self.rnn(packed)
+            if self.pooling == "max":
+                out, _lengths = pad_packed_sequence(output, batch_first=True)  # (B, T, 2H)
+                return self.head(self.dropout(max_over_text(out, lengths))).squeeze(1)
             h = state[0] if isinstance(state, tuple) else state  # LSTM returns (h, c); (layers·2, B, H)
             last = torch.cat([h[-2], h[-1]], dim=1)
-        else:
-            # Left-aligned, a forward RNN's output at a text's last token has never seen the padding after
-            # it; running the fused kernel over the batch's longest text and picking that output is several
-            # times faster on CPUs than packing, whose backward pass fills a full-size gradient every step.
-            aligned = aligned[:, : int(lengths.max())]
-            out, _hidden = self.rnn(self.embedding(aligned))  # (B, T, H), the top layer
-            last = out[torch.arange(len(out), device=out.device), lengths - 1]
+            return self.head(self.dropout(last)).squeeze(1)
+        # Left-aligned, a forward RNN's output at a text's last token has never seen the padding after
+        # it; running the fused kernel over the batch's longest text and picking that output is several
+        # times faster on CPUs than packing, whose backward pass fills a full-size gradient every step.
+        out, _hidden = self.rnn(self.embedding(aligned))  # (B, T, H), the top layer
+        if self.pooling == "max":  # each feature's strongest reading anywhere in the text, padding left out
+            return self.head(self.dropout(max_over_text(out, lengths))).squeeze(1)
+        last = out[torch.arange(len(out), device=out.device), lengths - 1]
         return self.head(self.dropout(last)).squeeze(1)
+
+
+def max_over_text(out: torch.Tensor, lengths: torch.Tensor) -> torch.Tensor:
+    """(B, T, F) outputs of left-aligned texts → (B, F): the largest value of each feature over each text's tokens."""
+    steps = torch.arange(out.shape[1], device=out.device)
+    padding = steps[None, :] >= lengths.to(out.device)[:, None]  # (B, T)
+    return out.masked_fill(padding[..., None], float("-inf")).amax(1)
 
 
 @register_model(
@@ -83,9 +107,10 @@ def text_rnn(
     layers: int = 1,
     bidirectional: bool = False,
     dropout: float = 0.0,
+    pooling: str = "last",
 ) -> RecurrentClassifier:
     return RecurrentClassifier(
-        int(vocab_size), int(embed_dim), int(hidden), cell, int(layers), bool(bidirectional), float(dropout)
+        int(vocab_size), int(embed_dim), int(hidden), cell, int(layers), bool(bidirectional), float(dropout), pooling
     )
 
 

@@ -1,1 +1,1 @@
-"""Text classification: Keras-style tokenizing and padding, recurrent models, a bag-of-words baseline."""
+"""Text classification: Keras-style tokenizing and padding, recurrent models, a TF-IDF baseline (scikit-learn)."""

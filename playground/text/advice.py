@@ -1,4 +1,4 @@
-"""What to try when the RNN does not beat the bag-of-words baseline, judged from the run that was actually made."""
+"""What to try when the RNN does not beat the TF-IDF baseline, judged from the run that was actually made."""
 
 from __future__ import annotations
 
@@ -29,7 +29,7 @@ def advice(
     if rnn_accuracy > baseline_accuracy:
         return []
     sentences = [
-        _("The RNN ({rnn}) does not beat the bag-of-words baseline ({baseline}) here.").format(
+        _("The RNN ({rnn}) does not beat the TF-IDF baseline ({baseline}) here.").format(
             rnn=percent(rnn_accuracy), baseline=percent(baseline_accuracy)
         )
     ]
@@ -59,8 +59,8 @@ def advice(
     if cell != "rnn" and bidirectional and cut <= CUT_SHARE:  # the model already reads whole texts both ways
         sentences.append(
             _(
-                "Word order adds little here: which words a text holds already says most of its sentiment, so a "
-                "bag of words is hard to beat."
+                "Word order adds little here: which words and short phrases a text holds already say most of its "
+                "sentiment, so TF-IDF n-grams are hard to beat."
             )
         )
     return sentences

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import threading
 from collections.abc import Sequence
-from dataclasses import asdict, dataclass
+from dataclasses import asdict, dataclass, field
 
 import numpy as np
 import torch
@@ -13,8 +13,9 @@ from torch import nn
 from playground.errors import PlaygroundError
 from playground.i18n import _
 from playground.models import create_model
-from playground.models.text import CELLS
+from playground.models.text import CELLS, POOLINGS
 from playground.share import SEED_MAX, bounded, one_of
+from playground.text.baseline import TfidfBaseline, fit_baseline
 from playground.text.data import TextDataset
 from playground.text.familiarity import Familiarity, check_text, profile
 from playground.text.tokenizer import MODES, Tokenizer, pad_sequences, suggest_maxlen, tokenize
@@ -35,6 +36,7 @@ class TextTrainConfig:
     truncating: str = one_of("pre", ("pre", "post"))
     cell: str = one_of("gru", tuple(CELLS))
     bidirectional: bool = False
+    pooling: str = one_of("last", POOLINGS)  # last: the state at the last token (the course's); max: over the text
     embed_dim: int = one_of(64, (16, 32, 64, 128, 256))
     hidden: int = one_of(64, (16, 32, 64, 128, 256))
     layers: int = bounded(1, 1, 3)
@@ -73,6 +75,7 @@ COURSE_CONFIG = TextTrainConfig(
     truncating="pre",
     cell="rnn",
     bidirectional=False,
+    pooling="last",
     embed_dim=64,
     hidden=64,
     layers=1,
@@ -96,6 +99,8 @@ class PreparedText:
     train_lengths: list[int]
     meta: dict
     held_out: bool = True  # False when the test texts are the training texts (the toy set): no test accuracy
+    texts_train: list[str] = field(default_factory=list)  # cut at MAX_TEXT_CHARS, for the TF-IDF baseline
+    texts_val: list[str] = field(default_factory=list)
 
     def encode(self, texts: Sequence[str]) -> torch.Tensor:
         return torch.from_numpy(
@@ -179,6 +184,8 @@ def prepare(dataset: TextDataset, config: TextTrainConfig) -> PreparedText:
         lengths,
         meta,
         held_out=not set(test_idx.tolist()) & set(train_idx.tolist()),
+        texts_train=train_texts,
+        texts_val=val_texts,
     )
 
 
@@ -200,6 +207,7 @@ def build_model(prepared: PreparedText, config: TextTrainConfig) -> nn.Module:
         layers=config.layers,
         bidirectional=config.bidirectional,
         dropout=config.dropout,
+        pooling=config.pooling,
     )
 
 
@@ -230,20 +238,17 @@ def train(
     return history
 
 
-def train_baseline(prepared: PreparedText, config: TextTrainConfig) -> nn.Module:
-    """Bag-of-words logistic regression on the same split and vocabulary."""
-    seed_everything(config.seed)
-    model = create_model("bow-logreg", vocab_size=prepared.tokenizer.vocab_size)
-    data = TensorData(prepared.X_train, prepared.y_train)
-    epochs = 300 if len(prepared.X_train) < 50 else 8
-    fit(
-        model,
-        data,
-        TrainConfig(
-            epochs=epochs, batch_size=64, lr=0.01, loss="bce", weight_decay=1e-4, seed=config.seed, device=config.device
-        ),
+def train_baseline(prepared: PreparedText, config: TextTrainConfig) -> TfidfBaseline:
+    """The strong baseline on the same split: TF-IDF n-grams and logistic regression, C tuned on validation."""
+    y_val = prepared.y_val.numpy() if prepared.y_val is not None else np.zeros(0)
+    return fit_baseline(
+        prepared.texts_train,
+        prepared.y_train.numpy(),
+        prepared.texts_val,
+        y_val,
+        prepared.meta["language"],
+        config.seed,
     )
-    return model
 
 
 @torch.no_grad()
@@ -266,8 +271,12 @@ class TextEvaluation:
         return {"accuracy": self.accuracy, "f1": self.f1, "confusion_matrix": self.confusion.tolist()}
 
 
-def evaluate(model: nn.Module, prepared: PreparedText) -> TextEvaluation:
-    probs = probabilities(model, prepared.X_test)
+def evaluate(model: nn.Module | TfidfBaseline, prepared: PreparedText) -> TextEvaluation:
+    """Accuracy, F1, confusion and mistakes on the test texts, for the RNN or the TF-IDF baseline."""
+    if isinstance(model, TfidfBaseline):
+        probs = model.probabilities([t[:MAX_TEXT_CHARS] for t in prepared.texts_test])
+    else:
+        probs = probabilities(model, prepared.X_test)
     y = prepared.y_test.numpy().astype(int)
     predicted = (probs > 0.5).astype(int)
     confusion = np.zeros((2, 2), np.int64)
