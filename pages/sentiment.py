@@ -187,7 +187,7 @@ def data_tab(url) -> tuple:
 
 def model_settings(url, base) -> classifier.TextTrainConfig:
     cols = st.columns(5)
-    pooled = {"format_func": lambda name: _(POOLINGS[name])}
+    pooled = {"format_func": {name: _(label) for name, label in POOLINGS.items()}.get}  # translated now, not later
     values = {
         "cell": setting(cols[0], "selectbox", _("recurrent layer"), url, "cell", "sent.cell", format_func=CELLS.get),
         "bidirectional": setting(cols[1], "toggle", _("bidirectional"), url, "bidirectional", "sent.bidirectional"),
