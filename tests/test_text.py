@@ -171,7 +171,7 @@ def test_a_small_real_subset_is_learned_far_above_chance():
 
 def test_the_course_settings_train_on_three_ids_scored_as_training_accuracy():
     dataset = load_dataset("toy")
-    config = dataclasses.replace(tc.COURSE_CONFIG, epochs=20)
+    config = dataclasses.replace(tc.COURSE_CONFIG, epochs=60)  # from Keras' small start: 40 epochs memorise
     prepared = tc.prepare(dataset, config)
     assert prepared.X_train.tolist() == [[0, 0, 0, 0, 1], [0, 0, 0, 0, 2], [0, 0, 0, 0, 3]]
     assert tc.scored_on(prepared) == "training" and not prepared.held_out

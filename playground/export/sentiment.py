@@ -431,6 +431,9 @@ class TextClassifier(nn.Module):
         )
         self.dropout = nn.Dropout(DROPOUT)
         self.head = nn.Linear(HIDDEN * (2 if BIDIRECTIONAL else 1), 1)
+        with torch.no_grad():  # Keras' Embedding starts uniform in ±0.05 (PyTorch's at N(0, 1)); padding at 0
+            nn.init.uniform_(self.embedding.weight, -0.05, 0.05)
+            self.embedding.weight[0] = 0
 
     def forward(self, ids):  # (B, T) ids -> (B,) logits
         # Move each text's tokens to the front, keeping their order; an empty text reads one padding token.
