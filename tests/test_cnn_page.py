@@ -41,6 +41,7 @@ def test_train_evaluate_and_classify_a_photo(open_page):
     at.file_uploader(key="cnn.picture").upload("seven.png", picture, "image/png").run()
     assert not at.exception and not at.error
     assert any(s.value.startswith("Prediction:") for s in at.subheader)
+    assert any("the model you trained on MNIST:" in c.value for c in at.caption)  # the data set's name, not its id
     captions = " ".join(c for img in at.get("image") for c in [str(img.proto)])
     assert "inverted" in captions and "Grad-CAM" in captions
 
@@ -142,7 +143,7 @@ def test_model_files_of_other_architectures_classify_and_other_tasks_are_refused
     at.tabs[3].run()
     at.file_uploader(key="cnn.load").upload("resnet.pt", model_bytes(resnet, meta), "application/octet-stream").run()
     assert not at.exception and not at.error
-    assert any("loaded from a file" in c.value for c in at.caption)
+    assert any("loaded from a file (MNIST)" in c.value for c in at.caption)
 
     forecaster = create_model("forecast-rnn")
     at.file_uploader(key="cnn.load").upload("lstm.pt", model_bytes(forecaster, {}), "application/octet-stream").run()

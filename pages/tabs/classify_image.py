@@ -16,6 +16,7 @@ from playground.vision import classifier
 
 IMAGE_TYPES = [e.lstrip(".") for e in EXTENSIONS]  # what the safe decoder accepts
 MAX_PICTURES = 24  # classified at once; each takes a few hundredths of a second on a CPU
+DATASET_NAMES = {"mnist": "MNIST", "fashion-mnist": "Fashion-MNIST", "cifar10": "CIFAR-10"}  # a model file's id
 
 
 def model_to_use(run) -> tuple | None:
@@ -27,13 +28,13 @@ def model_to_use(run) -> tuple | None:
         model, meta = run.kept["model"], run.kept["prepared"].meta
         st.caption(
             _("Using the model you trained on {dataset}: {model}.").format(
-                dataset=meta["dataset"], model=_(get_spec(meta["arch"]).title)
+                dataset=DATASET_NAMES.get(meta["dataset"], meta["dataset"]), model=_(get_spec(meta["arch"]).title)
             )
         )
         return model, meta
     if "cnn.loaded" in st.session_state:
         model, meta = st.session_state["cnn.loaded"]
-        dataset = meta.get("dataset") or _("unknown data")
+        dataset = DATASET_NAMES.get(meta.get("dataset"), meta.get("dataset")) or _("unknown data")
         st.caption(_("Using the model loaded from a file ({dataset}).").format(dataset=dataset))
         return model, meta
     st.info(_("Train a model in tab ② or load a model file above, then upload a picture to classify."))
