@@ -87,9 +87,9 @@ def main() -> None:
         wins = sum(r["rnn"] > r["baseline"] for r in runs)
         mean_rnn = sum(r["rnn"] for r in runs) / len(runs)
         mean_base = sum(r["baseline"] for r in runs) / len(runs)
-        verdict = "beats" if wins == len(runs) else "does not beat" if wins == 0 else "beats on some seeds only"
+        verdict = "beats" if wins == len(runs) else "does not beat" if wins == 0 else "does not always beat"
         print(
-            f"{name}: the RNN {verdict} the TF-IDF baseline ({wins} of {len(runs)} seeds; "
+            f"{name}: the RNN {verdict} the TF-IDF baseline (better on {wins} of {len(runs)} seeds; "
             f"mean {mean_rnn:.2%} against {mean_base:.2%})"
         )
 

@@ -48,7 +48,9 @@ COURSE_WIDGETS = {
     "sent.hidden": "hidden",
     "sent.layers": "layers",
     "sent.dropout": "dropout",
+    "sent.polarity": "polarity_start",
     "sent.lr": "lr",
+    "sent.schedule": "schedule",
 }
 
 
@@ -202,6 +204,31 @@ def model_settings(url, base) -> classifier.TextTrainConfig:
         "epochs": setting(cols[2], "number_input", _("epochs (0: auto)"), url, "epochs", "sent.epochs"),
         "lr": setting(cols[3], "select_slider", _("learning rate"), url, "lr", "sent.lr"),
         "seed": setting(cols[4], "number_input", _("seed"), url, "seed", "sent.seed"),
+    }
+    cols = st.columns(5)
+    values |= {
+        "schedule": setting(
+            cols[0],
+            "selectbox",
+            _("learning-rate schedule"),
+            url,
+            "schedule",
+            "sent.schedule",
+            help=_("One-cycle warms the rate up, then anneals it: good results in few epochs."),
+        ),
+        "polarity_start": setting(
+            cols[1],
+            "toggle",
+            _("start words at their polarity"),
+            url,
+            "polarity_start",
+            "sent.polarity",
+            help=_(
+                "Each word's first embedding value starts at how much more often it appears in positive training "
+                "texts than in negative ones (a log ratio), so a rare word's evidence is there from the first "
+                "batch. Off: every value starts small and random, as in Keras."
+            ),
+        ),
     }
     return dataclasses.replace(base, **values) if base is not None else dataclasses.replace(url, **values)
 

@@ -133,6 +133,33 @@ def test_the_tfidf_baseline_tunes_c_on_validation_and_beats_chance_by_far():
     assert baseline.val_accuracy == pytest.approx(max(scores))
 
 
+def test_word_polarity_is_the_log_count_ratio_of_the_training_texts():
+    # ids: 2 only in positive texts (twice in one: counted once), 3 only in negative, 4 in both, 5 never; 0 pads
+    X = torch.tensor([[0, 2, 2, 4], [0, 0, 2, 4], [0, 0, 3, 4], [0, 3, 3, 4]])
+    y = torch.tensor([1.0, 1.0, 0.0, 0.0])
+    polarity = tc.word_polarity(X, y, vocab_size=6)
+    pos = torch.tensor([1, 1, 3, 1, 3, 1.0])  # distinct tokens per positive text, one added to every count
+    neg = torch.tensor([1, 1, 1, 3, 3, 1.0])
+    expected = (pos / pos.sum()).log() - (neg / neg.sum()).log()
+    expected[0] = 0.0
+    assert torch.allclose(polarity, expected)
+    assert polarity[2] > 0 > polarity[3] and polarity[4] == polarity[5] == 0.0
+
+
+def test_the_embedding_starts_as_keras_with_each_words_polarity_first():
+    prepared = tc.prepare(load_dataset("en-movies"), tc.TextTrainConfig(seed=0))
+    vocab = prepared.tokenizer.vocab_size
+    for start in (True, False):
+        model = tc.build_model(prepared, tc.TextTrainConfig(polarity_start=start))
+        weight = model.embedding.weight.detach()
+        assert weight[0].abs().max() == 0.0  # padding
+        assert weight[1:, 1:].abs().max() <= 0.05  # Keras' uniform start, not PyTorch's N(0, 1)
+        polarity = tc.word_polarity(prepared.X_train, prepared.y_train, vocab)
+        assert torch.equal(weight[:, 0], tc.POLARITY_SCALE * polarity) == start
+    ids = prepared.tokenizer.word_index
+    assert polarity[ids["wonderful"]] > 1.0 and polarity[ids["dull"]] < -1.0 and abs(polarity[ids["the"]]) < 0.2
+
+
 def test_course_model_parameter_count():
     model = create_model("text-rnn", vocab_size=1000, embed_dim=64, hidden=64, cell="rnn")
     assert sum(p.numel() for p in model.parameters()) == 72_385  # Keras: 72,321 (one bias vector, not two)

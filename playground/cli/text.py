@@ -40,7 +40,14 @@ def add_parsers(subparsers) -> None:
     p.add_argument("--hidden", type=int, default=DEFAULTS.hidden)
     p.add_argument("--layers", type=int, default=DEFAULTS.layers)
     p.add_argument("--dropout", type=float, default=DEFAULTS.dropout)
+    p.add_argument(
+        "--no-polarity-start",
+        dest="polarity_start",
+        action="store_false",
+        help=_("start every embedding value small and random, as Keras does, not at each word's polarity"),
+    )
     p.add_argument("--lr", type=float, default=DEFAULTS.lr)
+    p.add_argument("--schedule", choices=option_list(classifier.TextTrainConfig, "schedule"), default=DEFAULTS.schedule)
     p.add_argument("--batch-size", type=int, default=DEFAULTS.batch_size)
     p.add_argument("--load", metavar="PATH", default=None, help=_("a saved sentiment model, to use with --predict"))
     p.add_argument("--predict", metavar="TEXT", default=None, help=_("a sentence to classify"))
@@ -73,9 +80,11 @@ def sentiment(args: argparse.Namespace) -> None:
         hidden=args.hidden,
         layers=args.layers,
         dropout=args.dropout,
+        polarity_start=args.polarity_start,
         epochs=args.epochs,
         batch_size=args.batch_size,
         lr=args.lr,
+        schedule=args.schedule,
         seed=args.seed,
         device=args.device,
     )

@@ -16,7 +16,7 @@ import pandas as pd
 from playground.export import Export, exporter
 from playground.i18n import N_, _
 from playground.text.baseline import C_GRID, DEFAULT_C, FEW_TEXTS
-from playground.text.classifier import MAX_TEXT_CHARS, TextTrainConfig
+from playground.text.classifier import MAX_TEXT_CHARS, POLARITY_SCALE, TextTrainConfig
 from playground.text.data import TextDataset, load_dataset
 
 TOLERANCE = 0.02  # test accuracy, as a fraction: the script and the package's run agree this closely
@@ -88,7 +88,18 @@ def export_sentiment(config: TextTrainConfig, data: TextDataset | None = None) -
                     "is positive. Each text's tokens are moved to the front, so the network reads its state at "
                     "the text's last real token and padding never changes a prediction."
                 )
-            ).format(layer=layer),
+            ).format(layer=layer)
+            + (
+                " "
+                + _(
+                    "Each word's first embedding value starts at its polarity in the training texts (how much more "
+                    "often it appears in positive texts than in negative ones, as a log ratio), so even a rare "
+                    "word's evidence is there from the first batch; the other values start small and random, as "
+                    "Keras' do."
+                )
+                if config.polarity_start
+                else ""
+            ),
         ),
         MODEL,
         _markdown(
@@ -197,6 +208,8 @@ def _settings(config: TextTrainConfig, dataset: TextDataset, mode: str, n_train:
         f"HIDDEN = {config.hidden}",
         f"LAYERS = {config.layers}",
         f"DROPOUT = {config.dropout}",
+        f"POLARITY_START = {config.polarity_start}  # each word's first embedding value starts at its polarity",
+        f"POLARITY_SCALE = {POLARITY_SCALE}",
         f"EPOCHS = {config.resolved_epochs(n_train, dataset.language)}",
         f"BATCH_SIZE = {config.batch_size}",
         f"LR = {config.lr}",
@@ -465,8 +478,27 @@ def max_over_text(out, lengths):
     return out.masked_fill(padding[..., None], float("-inf")).amax(1)
 
 
+def word_polarity(X, y, vocab_size):
+    \"\"\"Each token id's log-count ratio in the training texts: the log of its share of the positive texts'
+    (distinct) tokens over its share of the negative texts', with one added to every count; 0 for padding.\"\"\"
+    rows = torch.arange(len(X)).repeat_interleave(X.shape[1])
+    flat = X.flatten()
+    kept = flat != 0
+    pairs = torch.unique(rows[kept] * vocab_size + flat[kept])  # each token once per text
+    ids, texts = pairs % vocab_size, pairs // vocab_size
+    positive = y[texts] > 0.5
+    pos = torch.bincount(ids[positive], minlength=vocab_size).float() + 1
+    neg = torch.bincount(ids[~positive], minlength=vocab_size).float() + 1
+    ratio = (pos / pos.sum()).log() - (neg / neg.sum()).log()
+    ratio[0] = 0.0
+    return ratio
+
+
 torch.manual_seed(SEED)  # the starting weights and, during training, the dropout masks
 model = TextClassifier()
+if POLARITY_START:
+    with torch.no_grad():
+        model.embedding.weight[:, 0] = POLARITY_SCALE * word_polarity(X_train, y_train, NUM_WORDS)
 print(model)
 print(f"{sum(p.numel() for p in model.parameters()):,} parameters")
 """
