@@ -107,3 +107,15 @@ def _bytes(model, meta) -> bytes:
     buffer = io.BytesIO()
     save_model(model, buffer, meta)
     return buffer.getvalue()
+
+
+@pytest.mark.parametrize("optimizer", ["adam", "adamw", "sgd", "momentum", "rmsprop"])
+def test_the_optimiser_is_fused_on_the_gpu_only(optimizer):
+    from playground.training.engine import make_optimizer
+
+    config = TrainConfig(optimizer=optimizer)
+    on_cpu = make_optimizer(torch.nn.Linear(3, 2), config)
+    assert not on_cpu.defaults.get("fused")
+    if torch.cuda.is_available():
+        on_gpu = make_optimizer(torch.nn.Linear(3, 2).to(GPU), config)
+        assert bool(on_gpu.defaults.get("fused")) == (optimizer != "rmsprop")  # RMSprop has no fused kernel
