@@ -157,7 +157,7 @@ def test_a_link_asking_for_too_much_is_named_and_left_at_the_defaults(open_page)
     assert "epochs=999999 (1 to 200)" in notice and "train_size=2000 (one of 0, 1000" in notice
     assert "batch_size" in notice  # unreadable values are named in the same notice
     assert at.number_input(key="cnn.epochs").value == 1
-    assert at.select_slider(key="cnn.train_size").value == 0
+    assert at.select_slider(key="cnn.train_size").value == 30000  # the default
 
 
 def test_the_course_input_trains_at_64x64x3_and_classifies_a_picture(open_page, monkeypatch):
@@ -195,15 +195,15 @@ def test_the_course_input_trains_at_64x64x3_and_classifies_a_picture(open_page, 
 
 def test_best_accuracy_button_sets_the_fields_and_keeps_them_in_the_link(open_page):
     at = open_page("cnn", {"cnn.epochs": "5", "cnn.train_size": "1000", "cnn.val_split": "0.3"})
-    at.select_slider(key="cnn.batch").set_value(128).run()
+    at.select_slider(key="cnn.batch").set_value(32).run()
     at.button(key="cnn.best").click().run()
     assert not at.exception
-    assert at.number_input(key="cnn.epochs").value == 3
-    assert at.select_slider(key="cnn.batch").value == 64
+    assert at.number_input(key="cnn.epochs").value == 4
+    assert at.select_slider(key="cnn.batch").value == 128
     assert at.select_slider(key="cnn.train_size").value == 0
     assert at.slider(key="cnn.val").value == 0.1
-    assert at.query_params.get("cnn.epochs") == "3" and at.query_params.get("cnn.lr") == "0.004"
-    assert "cnn.train_size" not in at.query_params  # all images: the default, so the link leaves it out
-    assert "cnn.val_split" not in at.query_params
-    at.number_input(key="cnn.epochs").set_value(4).run()  # the fields stay editable after the preset
-    assert at.query_params.get("cnn.epochs") == "4"
+    assert at.query_params.get("cnn.epochs") == "4" and at.query_params.get("cnn.lr") == "0.01"
+    assert at.query_params.get("cnn.train_size") == "0"  # all images, where the default takes 30,000
+    assert "cnn.val_split" not in at.query_params  # the default's share: the link leaves it out
+    at.number_input(key="cnn.epochs").set_value(5).run()  # the fields stay editable after the preset
+    assert at.query_params.get("cnn.epochs") == "5"

@@ -115,6 +115,8 @@ def test_regression_loss_and_mae_metric():
         (TrainConfig(lr=-1), "learning rate"),
         (TrainConfig(optimizer="lbfgs"), "optimiser"),
         (TrainConfig(loss="hinge"), "loss"),
+        (TrainConfig(label_smoothing=1.0), "Label smoothing"),
+        (TrainConfig(loss="bce", label_smoothing=0.1), "Label smoothing"),
     ],
 )
 def test_bad_settings_give_one_sentence(config, message):
@@ -196,3 +198,26 @@ def test_fit_with_lengths_sees_every_sample_each_epoch():
         assert matches.sum(dim=1).eq(1).all()  # each row seen is one of the samples
         assert matches.sum(dim=0).eq(1).all()  # and each sample is seen exactly once
     assert not torch.equal(seen.epochs[0], seen.epochs[1])  # in a new order each epoch
+
+
+def test_label_smoothing_changes_training_but_the_loss_shown_stays_plain():
+    """The smoothed targets move the weights differently; the reported loss is the plain cross-entropy."""
+
+    def run(smoothing, lr):
+        seed_everything(0)
+        model = create_model("mlp", in_features=2, hidden=(16,), num_classes=2, activation="tanh")
+        start = {k: v.clone() for k, v in model.state_dict().items()}
+        config = TrainConfig(epochs=1, batch_size=192, lr=lr, optimizer="sgd", label_smoothing=smoothing)
+        return model, start, fit(model, make_data(), config)
+
+    smoothed, start, history = run(0.4, 1e-12)  # a step too small to change the loss: the initial loss
+    data = make_data()
+    with torch.no_grad():
+        smoothed.load_state_dict(start)
+        logits = smoothed(data.X_train)
+    plain = torch.nn.functional.cross_entropy(logits, data.y_train).item()
+    assert history.last.train_loss == pytest.approx(plain, rel=1e-5)
+    assert plain != pytest.approx(torch.nn.functional.cross_entropy(logits, data.y_train, label_smoothing=0.4).item())
+    moved, _start, _history = run(0.4, 0.5)
+    unsmoothed, _start, _history = run(0.0, 0.5)
+    assert not torch.allclose(moved.state_dict()["net.0.weight"], unsmoothed.state_dict()["net.0.weight"])

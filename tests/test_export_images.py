@@ -51,6 +51,7 @@ def cnn_export(mnist):
 
 
 def test_the_cnn_script_reaches_the_pages_test_accuracy(cnn_export, mnist, tmp_path, cpu_threads):
+    torch.set_num_threads(1)  # as the script's run: bfloat16 sums depend on how the threads split them
     prepared = prepare(mnist, CNN)
     model = build_model(prepared.meta, CNN.seed)
     train(model, prepared, CNN)
@@ -80,6 +81,7 @@ def test_the_data_file_holds_the_pages_images(cnn_export, mnist):
 
 
 def test_the_architectures_script_reaches_each_models_test_accuracy(mnist, tmp_path, cpu_threads):
+    torch.set_num_threads(1)  # as the script's run
     config = ArchitecturesConfig(compare=("lenet", "vgg-small"), train_size=500, epochs=1, seed=0)
     training = config.comparison()
     page = {r.name: r.test_accuracy for r in architectures.compare(config.compare, prepare(mnist, training), training)}

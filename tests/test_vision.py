@@ -231,3 +231,51 @@ def test_best_accuracy_preset_is_a_valid_link_and_trains_longer_than_the_default
     default = clf.ImageTrainConfig()
     assert preset.arch == default.arch == "cnn" and preset.input == default.input == "native"
     assert preset.epochs * (preset.train_size or 50_000) > default.epochs * (default.train_size or 50_000)
+
+
+def test_the_course_cnn_starts_as_keras_would():
+    """Glorot-uniform weights over their whole range and zero biases (PyTorch's default draws wider weights)."""
+    torch.manual_seed(0)
+    layers = [m for m in create_model("cnn").modules() if isinstance(m, (torch.nn.Conv2d, torch.nn.Linear))]
+    assert len(layers) == 5
+    for layer in layers:
+        fan_in, fan_out = layer.weight[0].numel(), layer.weight.shape[0] * layer.weight[0, 0].numel()
+        bound = (6 / (fan_in + fan_out)) ** 0.5
+        assert 0.95 * bound < layer.weight.abs().max() <= bound
+        assert not layer.bias.any()
+
+
+def test_bfloat16_only_on_a_cpu_that_computes_it_and_when_asked(monkeypatch):
+    config = clf.ImageTrainConfig(device="cpu")
+    monkeypatch.setattr(clf, "cpu_bfloat16", lambda: True)
+    with clf.mixed_precision(config):
+        assert torch.is_autocast_enabled("cpu") and torch.get_autocast_dtype("cpu") == torch.bfloat16
+    with clf.mixed_precision(dataclasses.replace(config, precision="float32")):
+        assert not torch.is_autocast_enabled("cpu")
+    assert (
+        config.train_config().label_smoothing != 0
+        and not dataclasses.replace(config, precision="float32").train_config().amp
+    )  # float32 turns the GPU's mixed precision off too
+    monkeypatch.setattr(clf, "cpu_bfloat16", lambda: False)
+    with clf.mixed_precision(config):
+        assert not torch.is_autocast_enabled("cpu")
+
+
+def test_the_precision_switch_also_turns_bfloat16_off_on_the_cpu(monkeypatch):
+    from playground.device import AMP_ENV
+
+    monkeypatch.setenv(AMP_ENV, "off")
+    assert not clf.cpu_bfloat16()
+
+
+@pytest.mark.parametrize("precision", ["auto", "float32"])
+def test_same_seed_same_run_in_either_precision(small_mnist, precision):
+    config = clf.ImageTrainConfig(train_size=1000, epochs=2, val_split=0.1, precision=precision, device="cpu")
+    runs = []
+    for _ in range(2):
+        prepared = clf.prepare(small_mnist, config)
+        model = clf.build_model(prepared.meta, config.seed)
+        history = clf.train(model, prepared, config)
+        runs.append((history.last.train_loss, history.last.val_loss, model.state_dict()["classifier.1.weight"]))
+    assert runs[0][:2] == runs[1][:2] and torch.equal(runs[0][2], runs[1][2])
+    assert runs[0][1] < 1.0  # it learned: the loss at chance is ln 10 = 2.3

@@ -44,7 +44,14 @@ def add_parsers(subparsers) -> None:
     p.add_argument("--schedule", choices=option_list(ImageTrainConfig, "schedule"), default=DEFAULTS.schedule)
     p.add_argument("--augment", action="store_true", help=_("random shifts and rotations while training"))
     p.add_argument("--val-split", type=float, default=DEFAULTS.val_split)
-    p.add_argument("--train-size", type=int, default=0, help=train_size_help)
+    p.add_argument(
+        "--train-size",
+        type=int,
+        default=DEFAULTS.train_size,
+        help=_("use only this many training images (0: all; default: the CNN page's {n})").format(
+            n=f"{DEFAULTS.train_size:,}"
+        ),
+    )
     p.add_argument("--image-size", type=int, default=64, help=image_size_help)
     add_training_args(p, epochs=DEFAULTS.epochs)
     p.set_defaults(func=train_command)

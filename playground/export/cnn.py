@@ -3,9 +3,9 @@
 The script reproduces the page's training step by step: the same images (split and chosen as
 ``classifier.prepare`` does), normalisation with the training images' statistics, initial weights
 drawn right after seeding torch, the engine's batch order (a generator seeded with the run's seed),
-optimiser, one-cycle schedule, augmentation, mixed precision only on a GPU, and the test on the last
-epoch's weights. The pieces (model classes, data file, training and test cells) are shared with the
-architectures page's export.
+optimiser, one-cycle schedule, label smoothing, augmentation, bfloat16 mixed precision where the
+hardware computes it natively, and the test on the last epoch's weights. The pieces (model classes,
+data file, training and test cells) are shared with the architectures page's export.
 """
 
 from __future__ import annotations
@@ -48,6 +48,11 @@ class CourseCNN(nn.Module):
         self.classifier = nn.Sequential(
             nn.Flatten(), nn.Linear(channels * size * size, dense), nn.ReLU(), nn.Linear(dense, num_classes)
         )
+
+        for module in self.modules():  # initialised as Keras does: Glorot-uniform weights, zero biases
+            if isinstance(module, (nn.Conv2d, nn.Linear)):
+                nn.init.xavier_uniform_(module.weight)
+                nn.init.zeros_(module.bias)
 
     def forward(self, x):  # (B, C, H, W) -> (B, classes) logits
         return self.classifier(self.features(x))
@@ -278,6 +283,8 @@ def training_settings(config: ImageTrainConfig, images: dict[str, np.ndarray]) -
         (_("optimiser"), config.optimizer),
         (_("learning-rate schedule"), config.schedule),
         (_("augmentation (shifts, rotations)"), config.augment),
+        (_("label smoothing"), config.label_smoothing),
+        (_("precision"), _("bfloat16 where native") if config.precision == "auto" else "float32"),
         (_("validation share"), config.val_split),
         (_("training images"), len(images["X_train"])),
         (_("seed"), config.seed),
@@ -298,6 +305,8 @@ SEED = $seed
 EPOCHS = $epochs
 BATCH_SIZE = $batch_size
 LEARNING_RATE = $lr
+LABEL_SMOOTHING = $label_smoothing  # train towards 1 - this for the true class (0: plain cross-entropy)
+MIXED_PRECISION = $mixed_precision  # bfloat16 where the hardware computes it natively, float32 elsewhere
 DATA_FILE = $data_file
 DEVICE = $device  # None: the best present (cuda, then mps, then cpu); or "cpu", "cuda", "mps"
 
@@ -309,7 +318,12 @@ elif torch.backends.mps.is_available():
     device = torch.device("mps")
 else:
     device = torch.device("cpu")
-AMP = device.type == "cuda" and torch.cuda.is_bf16_supported()  # bfloat16 mixed precision on a recent GPU
+if device.type == "cuda":
+    AMP = MIXED_PRECISION and torch.cuda.is_bf16_supported()  # a recent GPU
+else:  # a CPU with AVX-512 BF16 or AMX
+    AMP = MIXED_PRECISION and device.type == "cpu" and torch.cpu._is_avx512_bf16_supported()
+    AMP = AMP or (MIXED_PRECISION and device.type == "cpu" and torch.cpu._is_amx_tile_supported())
+print("bfloat16 mixed precision:", AMP)
 print("device:", device)
 """
 
@@ -377,12 +391,12 @@ def train(model):
             $augment
             with torch.autocast(device.type, dtype=torch.bfloat16, enabled=AMP):
                 logits = model(xb).float()  # (B, classes)
-            loss = F.cross_entropy(logits, yb)
+            loss = F.cross_entropy(logits, yb, label_smoothing=LABEL_SMOOTHING)
             optimizer.zero_grad(set_to_none=True)
             loss.backward()
             optimizer.step()
             $step
-            loss_sum += loss.detach() * len(xb)
+            loss_sum += F.cross_entropy(logits.detach(), yb) * len(xb)  # the plain loss, as validation's
             correct += (logits.argmax(1) == yb).sum()
         train_loss, train_accuracy = loss_sum.item() / len(X), correct.item() / len(X)
         line = f"epoch {epoch}/{EPOCHS}  loss {train_loss:.4f}  accuracy {train_accuracy:.4f}"
@@ -405,6 +419,28 @@ def predict(model, X, batch_size=2048):
     model.eval()
     return torch.cat([model(X[i : i + batch_size].to(device)).argmax(1).cpu() for i in range(0, len(X), batch_size)])
 """
+
+
+def precision_note(config: ImageTrainConfig) -> str:
+    """What the training cell says about label smoothing and mixed precision."""
+    smoothing = (
+        _(
+            "Training uses label smoothing {smoothing}: the target gives the true class 1 − {smoothing} and "
+            "shares {smoothing} among all classes, which makes the network learn faster here. The losses printed "
+            "are the plain cross-entropy, comparable with the validation loss."
+        ).format(smoothing=config.label_smoothing)
+        if config.label_smoothing
+        else ""
+    )
+    precision = (
+        _(
+            "The forward pass runs in bfloat16 mixed precision where the hardware computes it natively (a recent "
+            "GPU, or a CPU with AVX-512 BF16 or AMX), as on the page; elsewhere it is all float32."
+        )
+        if config.precision == "auto"
+        else _("Everything runs in float32, as on the page.")
+    )
+    return (smoothing + " " + precision).strip()
 
 
 def training_cells(config: ImageTrainConfig) -> list[str]:
@@ -433,11 +469,12 @@ def training_cells(config: ImageTrainConfig) -> list[str]:
                 "## Training\n\nEach epoch shuffles the training images with a generator seeded with {seed} and "
                 "takes them {batch_size} at a time; the loss is cross-entropy on the logits. After each epoch the "
                 "validation loss is measured, and the weights of the epoch with the lowest one are returned, as "
-                "the page keeps them; the test below uses the last epoch's weights, as the page does. On a GPU "
-                "the forward pass runs in bfloat16 mixed precision, as on the page; on a CPU it is all float32."
+                "the page keeps them; the test below uses the last epoch's weights, as the page does."
             ).format(seed=config.seed, batch_size=config.batch_size)
             + "\n\n"
             + schedule.format(lr=config.lr)
+            + "\n\n"
+            + precision_note(config)
         )
     )
     onecycle = config.schedule == "onecycle"
@@ -480,6 +517,8 @@ def setup_cells(config: ImageTrainConfig, data_file: str, grey_to_colour: bool =
             epochs=repr(config.epochs),
             batch_size=repr(config.batch_size),
             lr=repr(config.lr),
+            label_smoothing=repr(config.label_smoothing),
+            mixed_precision=repr(config.precision == "auto"),
             data_file=json.dumps(data_file),
             device=json.dumps(config.device) if config.device else "None",
         ),

@@ -23,6 +23,7 @@ from playground.vision.classifier import ImageTrainConfig, Prepared, evaluate, t
 
 POOLS = (nn.MaxPool2d, nn.AvgPool2d)
 STEM = ("conv1", "bn1", "relu", "maxpool")  # a ResNet's first layers
+COMPARE_LR = 0.006  # the peak learning rate of the comparisons (the CNN page's default suits its own CNN)
 
 
 @dataclass(frozen=True)
@@ -51,7 +52,9 @@ class ArchitecturesConfig:
             raise PlaygroundError(_("This page does not train {models}.").format(models=", ".join(unknown)))
 
     def comparison(self) -> ImageTrainConfig:
-        return ImageTrainConfig(dataset=self.dataset, epochs=self.epochs, train_size=self.train_size, seed=self.seed)
+        return ImageTrainConfig(
+            dataset=self.dataset, epochs=self.epochs, train_size=self.train_size, seed=self.seed, lr=COMPARE_LR
+        )
 
     def residual(self) -> ImageTrainConfig:
         return ImageTrainConfig(
@@ -59,6 +62,7 @@ class ArchitecturesConfig:
             epochs=self.residual_epochs,
             train_size=self.residual_train_size,
             seed=self.residual_seed,
+            lr=COMPARE_LR,
         )
 
 

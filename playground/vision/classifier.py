@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import contextlib
 import math
+import os
 import threading
 from collections.abc import Sequence
 from dataclasses import asdict, dataclass
@@ -15,6 +17,7 @@ from torch import nn
 
 from playground.data.decode import ClassImages
 from playground.data.images import ImageDataset, described, resize_images, with_channels
+from playground.device import AMP_ENV, pick_device
 from playground.errors import PlaygroundError
 from playground.i18n import N_, _, number
 from playground.models.registry import create_for_input
@@ -33,21 +36,27 @@ COURSE_MAX_TRAIN = 10_000
 
 @dataclass(frozen=True)
 class ImageTrainConfig:
-    """The CNN page's settings. Defaults: 98.2–98.4% on MNIST (seeds 0–2) in about 10 s on 2 CPU cores."""
+    """The CNN page's settings. Defaults: 30,000 MNIST images once, in about 5 s on 2 CPU cores; 98.2% or more on
+    the test set for seeds 0–2 (the course's CNN initialised as Keras does, label smoothing 0.1, one-cycle to
+    0.015, bfloat16 mixed precision where the CPU computes it natively)."""
 
     dataset: str = "mnist"
     arch: str = "cnn"  # any registered image model: the course CNN, lenet, vgg-small, resnet-small…
     epochs: int = bounded(1, 1, 200)
     batch_size: int = one_of(64, (16, 32, 64, 128, 256))
-    lr: float = one_of(0.006, (0.0003, 0.001, 0.002, 0.004, 0.006, 0.01, 0.03, 0.1))
+    lr: float = one_of(0.015, (0.0003, 0.001, 0.002, 0.004, 0.006, 0.01, 0.015, 0.03, 0.1))
     optimizer: str = one_of("adam", OPTIMIZERS)
     schedule: str = one_of("onecycle", ("onecycle", "constant"))
     augment: bool = False
     val_split: float = bounded(0.1, 0.0, 0.5)
-    train_size: int = one_of(0, (0, 1000, 5000, 10000, 20000))  # this many training images (0: all)
+    train_size: int = one_of(30000, (0, 1000, 5000, 10000, 20000, 30000))  # this many training images (0: all)
     input: str = one_of("native", ("native", "course"))  # the images as they come, or the course's 64×64×3
     seed: int = bounded(0, 0, SEED_MAX)
     device: str | None = None
+    label_smoothing: float = bounded(0.1, 0.0, 0.5)  # train towards 1 - s for the true class: learns faster here
+    # "auto": bfloat16 mixed precision on a GPU and on a CPU that computes bfloat16 natively (cpu_bfloat16);
+    # "float32": everything in float32
+    precision: str = one_of("auto", ("auto", "float32"))
 
     def train_config(self) -> TrainConfig:
         return TrainConfig(
@@ -56,9 +65,29 @@ class ImageTrainConfig:
             lr=self.lr,
             optimizer=self.optimizer,
             schedule=self.schedule,
+            label_smoothing=self.label_smoothing,
             seed=self.seed,
             device=self.device,
+            amp=self.precision == "auto",
         )
+
+
+def cpu_bfloat16() -> bool:
+    """Whether this CPU computes bfloat16 natively (AVX-512 BF16 or AMX). There, bfloat16 mixed precision trains
+    the course's CNN about 1.4 times as fast at the same accuracy; elsewhere it would be slower.
+    ``$PLAYGROUND_AMP=off`` turns it off, as it does on a GPU."""
+    if os.environ.get(AMP_ENV, "").strip().lower() in ("off", "0", "false", "no", "fp32", "float32"):
+        return False
+    return bool(torch.cpu._is_avx512_bf16_supported() or torch.cpu._is_amx_tile_supported())
+
+
+def mixed_precision(config: ImageTrainConfig) -> contextlib.AbstractContextManager:
+    """bfloat16 autocast for a run on a CPU that computes it natively, with ``precision="auto"``; else nothing
+    (on a GPU the engine's own mixed precision applies)."""
+    if config.precision == "auto" and pick_device(config.device).type == "cpu" and cpu_bfloat16():
+        # no cache of the bfloat16 weights: it would live as long as the run and keep the weights of its first step
+        return torch.autocast("cpu", dtype=torch.bfloat16, cache_enabled=False)
+    return contextlib.nullcontext()
 
 
 @dataclass
@@ -253,10 +282,11 @@ def build_model(meta: dict, seed: int, arch: str | None = None) -> nn.Module:
     return create_for_input(arch or meta.get("arch", "cnn"), tuple(meta["input"]), num_classes=len(meta["classes"]))
 
 
-# The CNN page's "best accuracy" button: the course's CNN, 3 epochs of all training images (135,000 samples):
-# 98.9% on the MNIST test set (seed 0), about 30 s on 2 CPU cores at about 4,800 samples/s.
+# The CNN page's "best accuracy" button: the course's CNN, 4 epochs of all training images (180,000 samples) in
+# batches of 128 (faster on a CPU than 64) with the default label smoothing, initialisation and precision:
+# 99.1% on the MNIST test set (seeds 0–2) in about 24 s on 2 CPU cores with bfloat16 (3 epochs stay under 99%).
 BEST_ACCURACY = {
-    **{"arch": "cnn", "input": "native", "epochs": 3, "batch_size": 64, "lr": 0.004, "optimizer": "adam"},
+    **{"arch": "cnn", "input": "native", "epochs": 4, "batch_size": 128, "lr": 0.01, "optimizer": "adam"},
     **{"schedule": "onecycle", "augment": False, "train_size": 0, "val_split": 0.1},
 }
 
@@ -268,7 +298,8 @@ def train(
     callbacks: Sequence[Callback] = (),
     stop: threading.Event | None = None,
 ) -> History:
-    return fit(model, prepared.data, config.train_config(), callbacks, stop)
+    with mixed_precision(config):
+        return fit(model, prepared.data, config.train_config(), callbacks, stop)
 
 
 def calibrate(model: nn.Module, prepared: Prepared) -> dict:
