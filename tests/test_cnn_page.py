@@ -198,12 +198,12 @@ def test_best_accuracy_button_sets_the_fields_and_keeps_them_in_the_link(open_pa
     at.select_slider(key="cnn.batch").set_value(32).run()
     at.button(key="cnn.best").click().run()
     assert not at.exception
-    assert at.number_input(key="cnn.epochs").value == 4
-    assert at.select_slider(key="cnn.batch").value == 128
+    assert at.number_input(key="cnn.epochs").value == 3
+    assert at.select_slider(key="cnn.batch").value == 64
     assert at.select_slider(key="cnn.train_size").value == 0
-    assert at.slider(key="cnn.val").value == 0.1
-    assert at.query_params.get("cnn.epochs") == "4" and at.query_params.get("cnn.lr") == "0.01"
+    assert at.slider(key="cnn.val").value == 0.02
+    assert at.query_params.get("cnn.epochs") == "3" and at.query_params.get("cnn.lr") == "0.006"
     assert at.query_params.get("cnn.train_size") == "0"  # all images, where the default takes 30,000
-    assert "cnn.val_split" not in at.query_params  # the default's share: the link leaves it out
+    assert at.query_params.get("cnn.val_split") == "0.02"  # 1,000 images to validate: more to train on
     at.number_input(key="cnn.epochs").set_value(5).run()  # the fields stay editable after the preset
     assert at.query_params.get("cnn.epochs") == "5"
