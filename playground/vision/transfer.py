@@ -39,10 +39,10 @@ FROM_HERE = N_("the course CNN trained here on MNIST")
 class TransferConfig:
     """One comparison: the budget both models get on the target images, and the source trained on the spot."""
 
-    train_images: int = one_of(200, (50, 100, 200, 500, 1000))  # Fashion-MNIST training images
+    train_images: int = one_of(100, (50, 100, 200, 500, 1000))  # Fashion-MNIST training images
     epochs: int = bounded(5, 1, 100)
     batch_size: int = one_of(32, (16, 32, 64))
-    lr: float = one_of(0.002, (0.0005, 0.001, 0.002, 0.005, 0.01))
+    lr: float = one_of(0.01, (0.0005, 0.001, 0.002, 0.005, 0.01))
     seed: int = bounded(0, 0, SEED_MAX)
     source_images: int = one_of(5000, (1000, 5000, 10000, 20000))  # MNIST images, when the source trains here
     source_epochs: int = bounded(2, 1, 10)
@@ -159,6 +159,10 @@ def train_source(
         val_split=0.0,
         seed=config.seed,
         device=config.device,
+        # Label smoothing helps the CNN page reach 98% sooner, but it squeezes the features before the head into
+        # tight clusters per digit, which lend less to new classes (Kornblith et al., 2021): without it, the frozen
+        # features scored 2 to 7 points more on Fashion-MNIST here (seeds 0–2, 100 or 200 images).
+        label_smoothing=0.0,
     )
     prepared = prepare(load_bundled("mnist"), image_config)
     model = build_model(prepared.meta, config.seed)
