@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import argparse
 import sys
+from dataclasses import replace
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
@@ -15,7 +16,7 @@ from playground.data.images import load_bundled  # noqa: E402
 from playground.device import device_info, pick_device  # noqa: E402
 from playground.models import models_for  # noqa: E402
 from playground.vision import architectures as arch  # noqa: E402
-from playground.vision.classifier import ImageTrainConfig, prepare  # noqa: E402
+from playground.vision.classifier import prepare  # noqa: E402
 
 
 def main() -> None:
@@ -27,8 +28,9 @@ def main() -> None:
     parser.add_argument("--device", default=None)
     args = parser.parse_args()
     device = pick_device(args.device)
-    print(f"device: {device_info(device).name}; MNIST, Adam one-cycle to 0.006, batch 64, seed 0")
-    config = ImageTrainConfig(train_size=args.train_size, epochs=args.epochs, device=str(device))
+    print(f"device: {device_info(device).name}; MNIST, Adam one-cycle to {arch.COMPARE_LR}, batch 64, seed 0")
+    page = arch.ArchitecturesConfig()
+    config = replace(page.comparison(), train_size=args.train_size, epochs=args.epochs, device=str(device))
     prepared = prepare(load_bundled("mnist"), config)
     print(f"{'model':<14}{'params':>10}{'MACs':>12}{'s/epoch':>9}{'samples/s':>11}{'memory MB':>11}{'test acc':>10}")
     for r in arch.compare(models_for("architectures"), prepared, config):
@@ -36,7 +38,7 @@ def main() -> None:
             f"{r.name:<14}{r.params:>10,}{r.macs:>12,}{r.seconds_per_epoch:>9.1f}{r.samples_per_s:>11,.0f}"
             f"{r.peak_memory / 2**20:>11.0f}{r.test_accuracy:>10.2%}"
         )
-    config = ImageTrainConfig(train_size=args.residual_train_size, epochs=args.epochs, device=str(device))
+    config = replace(page.residual(), train_size=args.residual_train_size, epochs=args.epochs, device=str(device))
     prepared = prepare(load_bundled("mnist"), config)
     for run in arch.residual_experiment(prepared, config, args.blocks):
         norms = run.gradient_norms

@@ -20,7 +20,7 @@ import os
 import sys
 import time
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 
 import torch
@@ -75,7 +75,7 @@ def cnn(device: str, quick: bool) -> Result:
     from playground.data.images import load_bundled  # noqa: PLC0415
     from playground.vision import classifier  # noqa: PLC0415
 
-    config = classifier.ImageTrainConfig(device=device, train_size=1000 if quick else 0)
+    config = classifier.ImageTrainConfig(device=device, train_size=1000 if quick else classifier.ImageTrainConfig().train_size)
     prepared = classifier.prepare(load_bundled("mnist"), config)
     model = classifier.build_model(prepared.meta, config.seed)
     history = classifier.train(model, prepared, config)
@@ -87,11 +87,10 @@ def architectures(device: str, quick: bool) -> Result:
     """The page's side-by-side comparison; the result is the models' mean test accuracy, the rate their mean."""
     from playground.data.images import load_bundled  # noqa: PLC0415
     from playground.vision import architectures as arch  # noqa: PLC0415
-    from playground.vision.classifier import ImageTrainConfig, prepare  # noqa: PLC0415
+    from playground.vision.classifier import prepare  # noqa: PLC0415
 
     page = arch.ArchitecturesConfig()
-    train_size = 1000 if quick else page.train_size
-    config = ImageTrainConfig(train_size=train_size, epochs=page.epochs, seed=page.seed, device=device)
+    config = replace(page.comparison(), train_size=1000 if quick else page.train_size, device=device)
     prepared = prepare(load_bundled(page.dataset), config)
     start = time.perf_counter()
     rows = arch.compare(page.compare, prepared, config)
@@ -134,7 +133,7 @@ def sentiment(device: str, quick: bool) -> Result:
 
 WORKLOADS = {
     "backprop": [Workload("2-D network (circle, 300 epochs)", "accuracy", 3.0, backprop)],
-    "cnn": [Workload("CNN, MNIST 45,000 images, 1 epoch", "accuracy", 1.0, cnn)],
+    "cnn": [Workload("CNN, the page default: MNIST 30,000 images, 1 epoch", "accuracy", 1.0, cnn)],
     "architectures": [
         Workload("LeNet-5, VGG and ResNet (small) side by side, 5,000 images", "accuracy", 3.0, architectures)
     ],

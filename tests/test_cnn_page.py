@@ -207,3 +207,16 @@ def test_best_accuracy_button_sets_the_fields_and_keeps_them_in_the_link(open_pa
     assert at.query_params.get("cnn.val_split") == "0.02"  # 1,000 images to validate: more to train on
     at.number_input(key="cnn.epochs").set_value(5).run()  # the fields stay editable after the preset
     assert at.query_params.get("cnn.epochs") == "5"
+
+
+def test_a_links_settings_without_a_widget_are_kept_and_used(open_page):
+    """Label smoothing and precision have no widget: a link (or the CLI's export) sets them, and the page keeps them."""
+    at = open_page("cnn", {"cnn.label_smoothing": "0", "cnn.precision": "float32"})
+    assert at.query_params.get("cnn.label_smoothing") == "0" and at.query_params.get("cnn.precision") == "float32"
+    at.select_slider(key="cnn.train_size").set_value(1000).run()
+    at.button(key="cnn.job.start").click().run()
+    at.session_state["cnn.job"].join(120)
+    at.run()
+    assert not at.exception and not at.error
+    trained = at.session_state["cnn.job"].kept["prepared"].meta["config"]
+    assert (trained["label_smoothing"], trained["precision"]) == (0.0, "float32")

@@ -279,3 +279,12 @@ def test_same_seed_same_run_in_either_precision(small_mnist, precision):
         runs.append((history.last.train_loss, history.last.val_loss, model.state_dict()["classifier.1.weight"]))
     assert runs[0][:2] == runs[1][:2] and torch.equal(runs[0][2], runs[1][2])
     assert runs[0][1] < 1.0  # it learned: the loss at chance is ln 10 = 2.3
+
+
+def test_augmentation_keeps_float32_inside_a_bfloat16_autocast():
+    """The sampling grid is a matrix product, which a bfloat16 autocast would round: shifted digits would move."""
+    x = torch.rand(8, 1, 28, 28, generator=torch.Generator().manual_seed(0))
+    exact = clf._shift_rotate(x, torch.Generator().manual_seed(1))
+    with torch.autocast("cpu", dtype=torch.bfloat16):
+        inside = clf._shift_rotate(x, torch.Generator().manual_seed(1))
+    assert inside.dtype == torch.float32 and torch.equal(inside, exact)

@@ -61,7 +61,7 @@ def add_parsers(subparsers) -> None:
     p.add_argument("--dataset", default="mnist", help=_("mnist, fashion-mnist or folder:PATH"))
     p.add_argument("--train-size", type=int, default=0, help=train_size_help)
     p.add_argument("--batch-size", type=int, default=DEFAULTS.batch_size)
-    p.add_argument("--lr", type=float, default=DEFAULTS.lr)
+    p.add_argument("--lr", type=float, default=architectures.COMPARE_LR, help=_("the peak learning rate"))
     p.add_argument("--image-size", type=int, default=64, help=image_size_help)
     add_training_args(p, epochs=DEFAULTS.epochs)
     p.set_defaults(func=compare_command)

@@ -102,14 +102,16 @@ class Prepared:
 
 
 def _shift_rotate(xb: torch.Tensor, generator: torch.Generator) -> torch.Tensor:
-    """Random rotations of up to ±10° and shifts of up to ±10% of the size, per image."""
+    """Random rotations of up to ±10° and shifts of up to ±10% of the size, per image, computed in float32 even
+    inside a bfloat16 autocast (whose matrix products would round the sampling grid)."""
     n = len(xb)
     angle = (torch.rand(n, generator=generator) * 2 - 1) * math.radians(10)
     shift = (torch.rand(n, 2, generator=generator) * 2 - 1) * 0.2  # grid units: 2 = the whole image
     cos, sin = torch.cos(angle), torch.sin(angle)
     theta = torch.stack([torch.stack([cos, -sin, shift[:, 0]], 1), torch.stack([sin, cos, shift[:, 1]], 1)], 1)
-    grid = F.affine_grid(theta.to(xb.device, xb.dtype), list(xb.shape), align_corners=False)
-    return F.grid_sample(xb, grid, padding_mode="border", align_corners=False)
+    with torch.autocast(xb.device.type, enabled=False):
+        grid = F.affine_grid(theta.to(xb.device, xb.dtype), list(xb.shape), align_corners=False)
+        return F.grid_sample(xb, grid, padding_mode="border", align_corners=False)
 
 
 def input_shape(shape: tuple[int, ...], input: str = "native") -> tuple[int, int, int]:
