@@ -75,7 +75,8 @@ def cnn(device: str, quick: bool) -> Result:
     from playground.data.images import load_bundled  # noqa: PLC0415
     from playground.vision import classifier  # noqa: PLC0415
 
-    config = classifier.ImageTrainConfig(device=device, train_size=1000 if quick else classifier.ImageTrainConfig().train_size)
+    page = classifier.ImageTrainConfig(device=device)
+    config = replace(page, train_size=1000) if quick else page
     prepared = classifier.prepare(load_bundled("mnist"), config)
     model = classifier.build_model(prepared.meta, config.seed)
     history = classifier.train(model, prepared, config)

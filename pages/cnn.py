@@ -5,7 +5,7 @@ import dataclasses
 import streamlit as st
 import torch
 
-from pages.common import UPLOAD_MB, device_line, header, model_summary, radio
+from pages.common import UPLOAD_MB, device_line, header, model_summary, radio, schedule_names
 from pages.language import resolve
 from pages.links import setting, settings_from_url, settings_to_url
 from pages.runs import finished_run, run_button
@@ -188,6 +188,7 @@ def settings(url: classifier.ImageTrainConfig) -> classifier.ImageTrainConfig:
             url,
             "schedule",
             "cnn.schedule",
+            format_func=schedule_names().get,
             help=_("One-cycle warms the rate up, then anneals it: good results in few epochs."),
         ),
         "val_split": setting(cols[1], "slider", _("validation share"), url, "val_split", "cnn.val", step=0.01),

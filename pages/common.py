@@ -13,7 +13,7 @@ import streamlit as st
 from pages.deep_links import use_app_navigation
 from pages.language import resolve, switch
 from playground.errors import PlaygroundError
-from playground.i18n import _, number
+from playground.i18n import N_, _, number
 from playground.lessons import lesson
 from playground.serving import prepare_server_process
 
@@ -29,9 +29,17 @@ if TYPE_CHECKING:
 UPLOAD_MB = 20  # per uploader: photos, zips of small images, CSVs, model files (the server allows 120 MB)
 WEIGHTS_UPLOAD_MB = 120  # a ResNet-50 weights file is 98 MB
 
-
 use_app_navigation()  # before anything else: a deep link on a fresh server gets app.py's navigation
 prepare_server_process()  # once per server process: garbage collection, thread switching, logs, workers
+
+
+# learning-rate schedules as people name them; English, marked for the catalog: show them with ``schedule_names``
+SCHEDULES = {"onecycle": N_("one-cycle"), "constant": N_("constant")}
+
+
+def schedule_names() -> dict[str, str]:
+    """Each schedule's name in the page's language, translated now (a format_func may run after the page)."""
+    return {schedule: _(name) for schedule, name in SCHEDULES.items()}
 
 
 def header(slug: str, caption: str) -> list:

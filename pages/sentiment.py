@@ -6,7 +6,7 @@ import hashlib
 import pandas as pd
 import streamlit as st
 
-from pages.common import UPLOAD_MB, header, model_summary, radio
+from pages.common import UPLOAD_MB, header, model_summary, radio, schedule_names
 from pages.language import resolve
 from pages.links import setting, settings_from_url, settings_to_url
 from pages.runs import finished_run, run_button
@@ -214,6 +214,7 @@ def model_settings(url, base) -> classifier.TextTrainConfig:
             url,
             "schedule",
             "sent.schedule",
+            format_func=schedule_names().get,
             help=_("One-cycle warms the rate up, then anneals it: good results in few epochs."),
         ),
         "polarity_start": setting(
@@ -239,7 +240,7 @@ def train_tab(url, base, prepared) -> classifier.TextTrainConfig:
         st.info(_("Choose or upload data in tab ① first."))
         return config
     settings_to_url(config, "sent")
-    preview = classifier.build_model(prepared, config)
+    preview = classifier.build_model(prepared, dataclasses.replace(config, polarity_start=False))  # its shape only
     units = _("{hidden}, bidirectional").format(hidden=config.hidden) if config.bidirectional else config.hidden
     layers = f"Embedding({number(prepared.tokenizer.vocab_size)}, {config.embed_dim}) → {LAYERS[config.cell]}({units})"
     st.markdown(

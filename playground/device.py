@@ -68,6 +68,11 @@ def autocast(device: torch.device) -> contextlib.AbstractContextManager:
     return torch.autocast("cuda", dtype=dtype)
 
 
+def amp_off() -> bool:
+    """Whether ``$PLAYGROUND_AMP`` turns mixed precision off everywhere (``off``, ``0``, ``fp32``…)."""
+    return os.environ.get(AMP_ENV, "").strip().lower() in ("off", "0", "false", "no", "fp32", "float32")
+
+
 def amp_dtype(device: torch.device) -> torch.dtype:
     """The autocast dtype used on ``device`` (float32 means no autocast).
 
@@ -76,9 +81,9 @@ def amp_dtype(device: torch.device) -> torch.dtype:
     """
     if device.type != "cuda":
         return torch.float32
-    choice = os.environ.get(AMP_ENV, "").strip().lower()
-    if choice in ("off", "0", "false", "no", "fp32", "float32"):
+    if amp_off():
         return torch.float32
+    choice = os.environ.get(AMP_ENV, "").strip().lower()
     if choice in ("fp16", "float16"):
         return torch.float16
     return torch.bfloat16 if torch.cuda.is_bf16_supported() else torch.float16

@@ -264,12 +264,16 @@ def test_bfloat16_only_on_a_cpu_that_computes_it_and_when_asked(monkeypatch):
 def test_the_precision_switch_also_turns_bfloat16_off_on_the_cpu(monkeypatch):
     from playground.device import AMP_ENV
 
+    monkeypatch.setattr(torch.cpu, "_is_avx512_bf16_supported", lambda: True)  # as on a CPU that has it
+    monkeypatch.delenv(AMP_ENV, raising=False)
+    assert clf.cpu_bfloat16()
     monkeypatch.setenv(AMP_ENV, "off")
     assert not clf.cpu_bfloat16()
 
 
 @pytest.mark.parametrize("precision", ["auto", "float32"])
-def test_same_seed_same_run_in_either_precision(small_mnist, precision):
+def test_same_seed_same_run_in_either_precision(small_mnist, precision, monkeypatch):
+    monkeypatch.setattr(clf, "cpu_bfloat16", lambda: True)  # "auto" runs in bfloat16 on any CPU
     config = clf.ImageTrainConfig(train_size=1000, epochs=2, val_split=0.1, precision=precision, device="cpu")
     runs = []
     for _ in range(2):

@@ -10,13 +10,19 @@ from pages.common import UPLOAD_MB, radio, upload_model
 from playground.data.decode import EXTENSIONS, decode_image
 from playground.errors import PlaygroundError
 from playground.figures.images import bar_figure, mosaic, normalise, overlay
-from playground.i18n import _, ngettext
+from playground.i18n import N_, _, ngettext
 from playground.models import get_spec
 from playground.vision import classifier
 
 IMAGE_TYPES = [e.lstrip(".") for e in EXTENSIONS]  # what the safe decoder accepts
 MAX_PICTURES = 24  # classified at once; each takes a few hundredths of a second on a CPU
-DATASET_NAMES = {"mnist": "MNIST", "fashion-mnist": "Fashion-MNIST", "cifar10": "CIFAR-10"}  # a model file's id
+# a model file's data set id, as people name it; English, marked for the catalog: show it with ``_()``
+DATASET_NAMES = {
+    "mnist": "MNIST",
+    "fashion-mnist": "Fashion-MNIST",
+    "cifar10": "CIFAR-10",
+    "own": N_("your own classes"),
+}
 
 
 def model_to_use(run) -> tuple | None:
@@ -28,13 +34,14 @@ def model_to_use(run) -> tuple | None:
         model, meta = run.kept["model"], run.kept["prepared"].meta
         st.caption(
             _("Using the model you trained on {dataset}: {model}.").format(
-                dataset=DATASET_NAMES.get(meta["dataset"], meta["dataset"]), model=_(get_spec(meta["arch"]).title)
+                dataset=_(DATASET_NAMES.get(meta["dataset"], meta["dataset"])), model=_(get_spec(meta["arch"]).title)
             )
         )
         return model, meta
     if "cnn.loaded" in st.session_state:
         model, meta = st.session_state["cnn.loaded"]
-        dataset = DATASET_NAMES.get(meta.get("dataset"), meta.get("dataset")) or _("unknown data")
+        name = meta.get("dataset")
+        dataset = _(DATASET_NAMES.get(name, name)) if name else _("unknown data")
         st.caption(_("Using the model loaded from a file ({dataset}).").format(dataset=dataset))
         return model, meta
     st.info(_("Train a model in tab ② or load a model file above, then upload a picture to classify."))

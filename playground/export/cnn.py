@@ -20,6 +20,7 @@ import numpy as np
 import torch
 
 from playground.data.images import ImageDataset, load_bundled, resize_images
+from playground.device import amp_off
 from playground.errors import PlaygroundError
 from playground.export import CELL, RESULT, Export, exporter
 from playground.i18n import _, ngettext
@@ -318,11 +319,16 @@ elif torch.backends.mps.is_available():
     device = torch.device("mps")
 else:
     device = torch.device("cpu")
+
+
+def cpu_has(feature):  # torch.cpu's helpers are private: False where this torch lacks them
+    return bool(getattr(torch.cpu, f"_is_{feature}_supported", lambda: False)())
+
+
 if device.type == "cuda":
     AMP = MIXED_PRECISION and torch.cuda.is_bf16_supported()  # a recent GPU
-else:  # a CPU with AVX-512 BF16 or AMX
-    AMP = MIXED_PRECISION and device.type == "cpu" and torch.cpu._is_avx512_bf16_supported()
-    AMP = AMP or (MIXED_PRECISION and device.type == "cpu" and torch.cpu._is_amx_tile_supported())
+else:  # a CPU that computes bfloat16 natively: AVX-512 BF16 or AMX; elsewhere it would be slower
+    AMP = MIXED_PRECISION and device.type == "cpu" and (cpu_has("avx512_bf16") or cpu_has("amx_tile"))
 print("bfloat16 mixed precision:", AMP)
 print("device:", device)
 """
@@ -518,7 +524,7 @@ def setup_cells(config: ImageTrainConfig, data_file: str, grey_to_colour: bool =
             batch_size=repr(config.batch_size),
             lr=repr(config.lr),
             label_smoothing=repr(config.label_smoothing),
-            mixed_precision=repr(config.precision == "auto"),
+            mixed_precision=repr(config.precision == "auto" and not amp_off()),  # as the app ran
             data_file=json.dumps(data_file),
             device=json.dumps(config.device) if config.device else "None",
         ),
