@@ -10,6 +10,7 @@ from streamlit import runtime
 from streamlit.runtime.scriptrunner import get_script_run_ctx
 
 from pages.common import figure_once
+from pages.language import resolve
 from playground.errors import PlaygroundError
 from playground.figures.training import history_figure, runs_figure
 from playground.i18n import _, language, ngettext, number
@@ -107,6 +108,7 @@ def _live_curves(key: str, p: Progress, metric: str) -> None:
 
 
 def _poll(key: str, render: Render | None, metric: str) -> Job | None:
+    resolve()  # a fragment's rerun starts here, not at the page's top, where the language was set
     job: Job | None = st.session_state.get(key)
     if job is None:
         return None

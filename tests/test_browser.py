@@ -83,6 +83,22 @@ def test_train_then_stop_a_run_and_switch_pages(server, page):
     page.screenshot(path=str(ARTIFACTS / "backprop-stopped.png"), full_page=True)
 
 
+def test_a_run_in_chinese_shows_its_progress_and_stop_button_in_chinese(server, page):
+    """The live progress redraws in a fragment, which reruns without the page's top: it must set the language too."""
+    page.goto(f"{server.url}/backprop?lang=zh&net.dataset=spiral&net.epochs=5000")
+    wait_ready(page)
+    page.get_by_role("tab", name="② 二维数据上的网络").click()
+    button(page, "训练").click()
+    page.get_by_text(re.compile(r"第 \d+/5000 轮 · 批次")).wait_for()
+    page.wait_for_timeout(3_000)  # three redraws by the fragment alone
+    expect(page.get_by_text(re.compile(r"第 \d+/5000 轮 · 批次"))).to_be_visible()
+    expect(page.get_by_text(re.compile(r"epoch \d+/5000"))).to_have_count(0)
+    page.screenshot(path=str(ARTIFACTS / "backprop-training-zh.png"), full_page=True)
+    button(page, "停止").click()
+    page.get_by_text(re.compile(r"训练 \d+ 轮后停止")).wait_for()
+    assert_no_error(page, "after 停止")
+
+
 def test_cnn_trains_briefly_classifies_photos_and_flags_the_cat(server, page, tmp_path):
     from playground.data.images import load_bundled
     from playground.vision.probes import PHOTOS
