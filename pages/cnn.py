@@ -205,13 +205,8 @@ def settings(url: classifier.ImageTrainConfig) -> classifier.ImageTrainConfig:
         "seed": setting(cols[3], "number_input", _("seed"), url, "seed", "cnn.seed"),
         "augment": setting(cols[4], "toggle", _("augmentation (shifts, rotations)"), url, "augment", "cnn.augment"),
     }
-    config = classifier.ImageTrainConfig(
-        dataset=st.session_state.get("cnn.source", "mnist"),
-        arch=arch,
-        label_smoothing=url.label_smoothing,  # no widget: a link or the CLI sets them, and the link keeps them
-        precision=url.precision,
-        **values,
-    )
+    # the link's config with the widgets' values: settings without a widget (label smoothing, precision) stay
+    config = dataclasses.replace(url, dataset=st.session_state.get("cnn.source", "mnist"), arch=arch, **values)
     settings_to_url(config, "cnn")
     return config
 
