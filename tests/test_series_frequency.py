@@ -231,6 +231,27 @@ def test_a_long_series_chart_opens_on_the_test_part_and_some_history_with_a_rang
     assert short.xaxis.range is None and not short.xaxis.rangeslider.visible and short.xaxis.hoverformat == "%b %Y"
 
 
+def test_chart_dates_are_written_in_the_page_language_at_every_zoom_and_never_finer_than_the_stamps():
+    """Plotly names months in English whatever the page's language: a Chinese page sets every format itself."""
+    from playground.figures.series import series_figure
+
+    monthly = sd.load_bundled("msft")
+    with language_of("zh"):
+        layout = series_figure(monthly).layout
+    assert layout.xaxis.hoverformat == "%Y年%-m月"
+    formats = [stop.value for stop in layout.xaxis.tickformatstops]
+    assert formats == ["%Y年%-m月", "%Y"] and not any("%b" in f or "%d" in f for f in formats)  # no days in months
+    hourly = sd.read_csv(csv_of(hourly_temperatures(days=30)))
+    for lang in ("zh", "en"):
+        with language_of(lang):
+            stops = series_figure(hourly).layout.xaxis.tickformatstops
+        ranges = [list(stop.dtickrange) for stop in stops]
+        assert ranges[0][0] is None and ranges[-1][1] is None  # every zoom level has a format
+        assert all(a[1] == b[0] for a, b in zip(ranges, ranges[1:]))  # with no gap between them
+        assert any("%b" in stop.value for stop in stops) == (lang == "en")
+        assert stops[0].value.startswith("%H:%M")
+
+
 def test_the_forecast_chart_of_a_long_series_keeps_it_all_behind_the_window(cpu_threads):
     from playground.cli.series import summary
     from playground.figures.series import forecast_figure, window_start

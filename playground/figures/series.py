@@ -13,7 +13,7 @@ from plotly.subplots import make_subplots
 from playground.i18n import N_, _
 from playground.series.data import Series
 from playground.series.forecaster import BASELINES, Evaluation
-from playground.series.frequency import HOVER
+from playground.series.frequency import hover_format, tick_stops
 from playground.series.windows import Prepared
 
 MODEL_COLOUR, ACTUAL_COLOUR = "#d62728", "#444444"
@@ -34,11 +34,6 @@ BUTTONS = {  # resolution -> the range selector's buttons: (count, step, label),
     "month": ((5, "year", N_("5 years")), (10, "year", N_("10 years"))),
     "year": ((50, "year", N_("50 years")), (100, "year", N_("100 years"))),
 }
-TICKS = {  # coarse resolutions: tick labels never finer than the stamps
-    "day": [dict(dtickrange=[None, 86_400_000], value="%b %d\n%Y")],
-    "month": [dict(dtickrange=[None, "M12"], value="%b %Y"), dict(dtickrange=["M12", None], value="%Y")],
-    "year": [dict(dtickrange=[None, None], value="%Y")],
-}
 
 
 def window_start(series: Series, prepared: Prepared | None = None) -> int:
@@ -57,9 +52,7 @@ def time_axis(fig: go.Figure, series: Series, start: int = 0, end=None, slider_a
     """Dates at the series' own resolution in the hover and the ticks; from ``start`` (a value index)
     to ``end`` (a date, the last one by default) with a range slider and buttons, when ``start`` > 0."""
     resolution = series.spacing.resolution
-    fig.update_xaxes(hoverformat=HOVER[resolution])
-    if resolution in TICKS:
-        fig.update_xaxes(tickformatstops=TICKS[resolution])
+    fig.update_xaxes(hoverformat=hover_format(resolution), tickformatstops=tick_stops(resolution))
     if start <= 0:
         return
     end = series.dates[-1] if end is None else end

@@ -174,14 +174,43 @@ STRFTIME = {
     "minute": "%Y-%m-%d %H:%M",
     "second": "%Y-%m-%d %H:%M:%S",
 }
-HOVER = {  # Plotly (d3) date formats
-    "year": "%Y",
-    "month": "%b %Y",
-    "day": "%Y-%m-%d",
-    "hour": "%Y-%m-%d %H:%M",
-    "minute": "%Y-%m-%d %H:%M",
-    "second": "%Y-%m-%d %H:%M:%S",
+RESOLUTIONS = ("second", "minute", "hour", "day", "month", "year")  # finest first
+PLOTLY_DATES = {  # Plotly (d3) date formats with names in them: (English, Chinese)
+    "month": ("%b %Y", "%Y年%-m月"),
+    "day": ("%b %d\n%Y", "%-m月%-d日\n%Y年"),
+    "time": ("%H:%M\n%b %d, %Y", "%H:%M\n%Y年%-m月%-d日"),
+    "seconds": ("%H:%M:%S\n%b %d, %Y", "%H:%M:%S\n%Y年%-m月%-d日"),
 }
+
+
+def plotly_date(kind: str) -> str:
+    """A Plotly date format (``PLOTLY_DATES``) in the current language: Plotly names months in English."""
+    english, chinese = PLOTLY_DATES[kind]
+    return chinese if language() == "zh" else english
+
+
+def hover_format(resolution: str) -> str:
+    """Plotly's hover date format for stamps at ``resolution``: never finer than they are."""
+    return plotly_date("month") if resolution == "month" else STRFTIME[resolution]
+
+
+def tick_stops(resolution: str) -> list[dict]:
+    """Plotly's tick formats for every zoom level, in the current language (Plotly's own name months in
+    English), never finer than stamps at ``resolution``: a monthly series never shows days."""
+    finest = RESOLUTIONS.index(resolution)
+    levels = [  # (the coarsest tick spacing a format is for, its resolution, the format)
+        (60_000, "second", plotly_date("seconds")),
+        (86_400_000, "hour", plotly_date("time")),
+        ("M1", "day", plotly_date("day")),
+        ("M12", "month", plotly_date("month")),
+        (None, "year", "%Y"),
+    ]
+    stops, start = [], None
+    for end, finest_resolution, value in levels:
+        if finest <= RESOLUTIONS.index(finest_resolution):
+            stops.append(dict(dtickrange=[start, end], value=value))
+            start = end
+    return stops
 
 
 def stamp(value, resolution: str) -> str:
