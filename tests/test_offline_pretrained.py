@@ -298,6 +298,22 @@ def test_the_page_names_the_missing_file_then_trains_both_without_a_download(ope
     assert any("With 100 training images and 2 epochs" in m.value or "Neither model" in m.value for m in at.markdown)
 
 
+def test_a_link_carries_the_transfer_settings_and_the_widgets_write_them_back(open_page):
+    link = {"transfer.epochs": "3", "transfer.lr": "0.002", "transfer.source_images": "1000", "transfer.epochs.x": "1"}
+    at = open_page("architectures", link)
+    at.radio(key="arch.tl_features").set_value("app").run()
+    assert at.number_input(key="arch.tl_epochs").value == 3 and at.selectbox(key="arch.tl_lr").value == 0.002
+    assert at.selectbox(key="arch.tl_src_images").value == 1000
+    at.selectbox(key="arch.tl_lr").set_value(0.005).run()
+    at.number_input(key="arch.tl_seed").set_value(7).run()
+    assert not at.exception
+    assert at.query_params.get("transfer.lr") == "0.005" and at.query_params.get("transfer.seed") == "7"
+    assert at.query_params.get("transfer.epochs") == "3" and at.query_params.get("transfer.source_images") == "1000"
+    bad = open_page("architectures", {"transfer.epochs": "999"})
+    assert any("999" in i.value and "epochs" in i.value for i in bad.info), [i.value for i in bad.info]
+    assert bad.number_input(key="arch.tl_epochs").value == 5
+
+
 def test_the_page_finds_a_cached_file_and_loads_it_offline(open_page, torch_home, resnet50_bytes):
     torch_home.mkdir(parents=True)
     (torch_home / V2).write_bytes(resnet50_bytes)

@@ -1,9 +1,11 @@
 """Transfer learning with no download: a network trained in the app lends its frozen features to a new head."""
 
+import dataclasses
+
 import streamlit as st
 
 from pages.common import UPLOAD_MB, radio, upload_model
-from pages.links import setting
+from pages.links import setting, settings_from_url, settings_to_url
 from pages.runs import finished_run, run_button
 from playground.data.decode import read_class_zip
 from playground.errors import PlaygroundError
@@ -18,7 +20,6 @@ SOURCES = {
     "file": N_("a model file from the CNN page"),
 }
 TARGETS = {"fashion-mnist": N_("Fashion-MNIST (bundled)"), "own": N_("your classes (zip)")}
-DEFAULTS = transfer.TransferConfig()
 
 
 def _cnn_page_source():
@@ -49,7 +50,7 @@ def _file_source():
     return st.session_state.get("arch.tl_file_source")
 
 
-def source_settings() -> tuple[str, transfer.Source | None, dict]:
+def source_settings(url: transfer.TransferConfig) -> tuple[str, transfer.Source | None, dict]:
     """(which source, the Source when it exists already, the settings of one trained here)."""
     kind = radio(_("the network that lends its features"), {k: _(v) for k, v in SOURCES.items()}, "arch.tl_source")
     if kind == "cnn":
@@ -57,35 +58,36 @@ def source_settings() -> tuple[str, transfer.Source | None, dict]:
     if kind == "file":
         return kind, _file_source(), {}
     c = st.columns(2)
-    images = setting(c[0], "selectbox", _("MNIST training images"), DEFAULTS, "source_images", "arch.tl_src_images")
-    epochs = setting(c[1], "number_input", _("its epochs"), DEFAULTS, "source_epochs", "arch.tl_src_epochs")
+    images = setting(c[0], "selectbox", _("MNIST training images"), url, "source_images", "arch.tl_src_images")
+    epochs = setting(c[1], "number_input", _("its epochs"), url, "source_epochs", "arch.tl_src_epochs")
     return kind, None, {"source_images": images, "source_epochs": epochs}
 
 
-def target_settings() -> tuple[object, dict] | None:
-    """(a function making the target images for a source's meta, the settings), or None until there are images."""
+def target_settings(url: transfer.TransferConfig) -> tuple[object | None, dict]:
+    """(a function making the target images for a source's meta, or None until there are images; the settings)."""
     kind = radio(_("the new task"), {k: _(v) for k, v in TARGETS.items()}, "arch.tl_target")
-    c = st.columns(3)
+    c = st.columns(4)
     values = {
-        "epochs": setting(c[1], "number_input", _("epochs for both"), DEFAULTS, "epochs", "arch.tl_epochs"),
-        "seed": setting(c[2], "number_input", _("seed"), DEFAULTS, "seed", "arch.tl_seed"),
+        "epochs": setting(c[1], "number_input", _("epochs for both"), url, "epochs", "arch.tl_epochs"),
+        "lr": setting(c[2], "selectbox", _("learning rate"), url, "lr", "arch.tl_lr"),
+        "seed": setting(c[3], "number_input", _("seed"), url, "seed", "arch.tl_seed"),
     }
     if kind == "fashion-mnist":
         values["train_images"] = setting(
-            c[0], "selectbox", _("training images"), DEFAULTS, "train_images", "arch.tl_train_images"
+            c[0], "selectbox", _("training images"), url, "train_images", "arch.tl_train_images"
         )
         return lambda meta: transfer.fashion_target(meta, values["train_images"], values["seed"]), values
     archive = st.file_uploader(
         _("your classes as a zip (one folder per class)"), type=["zip"], key="arch.tl_zip", max_upload_size=UPLOAD_MB
     )
     if archive is None:
-        return None
+        return None, values
     try:
         classes = read_class_zip(archive.getvalue())
         classes.validate()
     except PlaygroundError as exc:
         st.error(str(exc))
-        return None
+        return None, values
     return lambda meta: transfer.own_target(classes, meta, values["seed"]), values
 
 
@@ -139,13 +141,14 @@ def app_transfer() -> None:
             "see whether training from scratch catches up."
         )
     )
-    kind, source, source_values = source_settings()
-    target = target_settings()
-    ready = target is not None and (kind == "here" or source is not None)
+    url = settings_from_url(transfer.TransferConfig, "transfer")
+    kind, source, source_values = source_settings(url)
+    make_target, values = target_settings(url)
+    config = dataclasses.replace(url, **values, **source_values)
+    settings_to_url(config, "transfer")
+    ready = make_target is not None and (kind == "here" or source is not None)
 
     def make():
-        make_target, values = target
-        config = transfer.TransferConfig(**(values | source_values))
         return lambda ctx: transfer.run(config, source, make_target, [ctx], ctx.stop, ctx.set_stage), None
 
     job = run_button("arch.tl_job", _("Train both"), make, name=N_("transfer learning"), disabled=not ready)
