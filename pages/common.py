@@ -13,7 +13,7 @@ import streamlit as st
 from pages.deep_links import use_app_navigation
 from pages.language import resolve, switch
 from playground.errors import PlaygroundError
-from playground.i18n import N_, _, number
+from playground.i18n import N_, _, ngettext, number
 from playground.lessons import lesson
 from playground.serving import prepare_server_process
 
@@ -75,7 +75,13 @@ def device_line() -> str:
     info, problem = _device()
     if info is None:
         return f"⚠️ {problem}"
-    kind = {"cuda": "NVIDIA GPU", "mps": "Apple GPU", "cpu": "CPU"}[info.kind]
+    if info.kind == "cpu":
+        return ngettext(
+            "Training runs on the **CPU** ({threads} thread, {machine}), PyTorch {version}.",
+            "Training runs on the **CPU** ({threads} threads, {machine}), PyTorch {version}.",
+            info.threads,
+        ).format(threads=info.threads, machine=info.machine, version=info.torch_version)
+    kind = {"cuda": "NVIDIA GPU", "mps": "Apple GPU"}[info.kind]
     return _("Training runs on **{device}** ({kind}), PyTorch {version}.").format(
         device=info.name, kind=kind, version=info.torch_version
     )

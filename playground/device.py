@@ -98,6 +98,7 @@ class DeviceInfo:
     threads: int
     torch_version: str
     python_version: str
+    machine: str = ""  # the processor's architecture, e.g. "x86_64"
 
     def as_dict(self) -> dict:
         return dict(self.__dict__)
@@ -119,6 +120,7 @@ def device_info(device: torch.device | None = None) -> DeviceInfo:
         threads=threads,
         torch_version=torch.__version__,
         python_version=platform.python_version(),
+        machine=platform.machine() or "unknown",
     )
 
 

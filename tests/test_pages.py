@@ -24,6 +24,8 @@ def test_home_shows_a_card_for_every_lesson_and_the_device(open_page):
     assert [c.value for c in at.caption][: len(LESSONS) + 1][1:] == [lesson.teaches for lesson in LESSONS]
     text = " ".join(m.value for m in at.markdown)
     assert "Training runs on" in text and "CPU" in text
+    chinese = " ".join(m.value for m in open_page("home", {"lang": "zh"}).markdown)
+    assert "训练在 **CPU**" in chinese and "个线程" in chinese and "threads" not in chinese
 
 
 def test_a_page_title_does_not_wait_for_torch():
