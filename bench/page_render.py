@@ -147,22 +147,22 @@ def bare_streamlit_floor(browser, visits: int) -> float:
             server.wait(10)
 
 
-def heading_of(page, lang: str) -> str:
+def in_language(text: str, lang: str) -> str:
+    """``text`` (an English message) as the page shows it in ``lang``."""
     if lang == "en":
-        return page.page_title
+        return text
     from playground.i18n import _, use_language  # noqa: PLC0415
 
-    use_language("zh")
-    return _(page.page_title)
+    use_language(lang)
+    return _(text)
+
+
+def heading_of(page, lang: str) -> str:
+    return in_language(page.page_title, lang)
 
 
 def nav_title(page, lang: str) -> str:
-    if lang == "en":
-        return page.title
-    from playground.i18n import _, use_language  # noqa: PLC0415
-
-    use_language("zh")
-    return _(page.title)
+    return in_language(page.title, lang)
 
 
 def main() -> None:
