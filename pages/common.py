@@ -60,7 +60,7 @@ def library_versions() -> dict[str, str]:
     return {"streamlit": st.__version__} | playground_versions()
 
 
-@st.cache_resource
+@st.cache_resource(show_spinner=False)
 def _device():
     from playground.device import device_info, pick_device  # noqa: PLC0415  (imports torch)
 

@@ -1,5 +1,6 @@
 """Every page through streamlit's AppTest: renders without exception, and Home lists every lesson."""
 
+import ast
 import subprocess
 import sys
 from pathlib import Path
@@ -48,3 +49,18 @@ def test_run_times_are_rounded_once():
     with language_of("en"):
         times = [format_seconds(s) for s in (0.4, 59.6, 299.6, 3599.5)]
     assert times == ["0 s", "1 min 00 s", "5 min 00 s", "60 min 00 s"]  # never "4 min 60 s"
+
+
+def test_every_cache_names_its_spinner_or_hides_it():
+    # Streamlit's default spinner says "Running _device()." in English, whatever the page's language.
+    bare = []
+    for source in sorted((ROOT / "pages").rglob("*.py")):
+        for node in ast.walk(ast.parse(source.read_text(encoding="utf-8"))):
+            for decorator in getattr(node, "decorator_list", []):
+                call = decorator if isinstance(decorator, ast.Call) else None
+                name = ast.unparse(call.func if call else decorator)
+                if name in ("st.cache_data", "st.cache_resource") and not (
+                    call and any(k.arg == "show_spinner" for k in call.keywords)
+                ):
+                    bare.append(f"{source.name}:{node.lineno}")
+    assert not bare, f"caches with Streamlit's English spinner: {bare}"
