@@ -30,6 +30,8 @@ SOURCES = {
 TOKENS = {mode: _(label) for mode, label in TOKEN_MODES.items()}
 LAYERS = {"rnn": "SimpleRNN", "lstm": "LSTM", "gru": "GRU"}  # the Keras layer each cell stands for
 CELLS = {"rnn": _("SimpleRNN (the course's)"), "lstm": "LSTM", "gru": "GRU"}
+PADS = {"pre": _("pre: zeros before the text"), "post": _("post: zeros after the text")}  # Keras' value first
+CUTS = {"pre": _("pre: drop the start"), "post": _("post: drop the end")}
 POOLINGS = {"last": N_("last token (the course's)"), "max": N_("max over the text")}
 JOB = "sent.job"  # the run; job.kept holds its model and prepared texts
 URL_CONFIG = "sent.url_config"  # where settings_from_url(..., "sent") keeps the settings a link opened with
@@ -124,8 +126,10 @@ def tokenizer_settings(url, language: str) -> classifier.TextTrainConfig:
             ),
         ),
         "maxlen": setting(cols[2], "number_input", _("maxlen (0: from the histogram)"), url, "maxlen", "sent.maxlen"),
-        "padding": setting(cols[3], "selectbox", _("padding"), url, "padding", "sent.padding"),
-        "truncating": setting(cols[4], "selectbox", _("truncating"), url, "truncating", "sent.truncating"),
+        "padding": setting(cols[3], "selectbox", _("padding"), url, "padding", "sent.padding", format_func=PADS.get),
+        "truncating": setting(
+            cols[4], "selectbox", _("truncating"), url, "truncating", "sent.truncating", format_func=CUTS.get
+        ),
     }
     seed = int(st.session_state.get("sent.seed", url.seed))
     return classifier.TextTrainConfig(dataset=st.session_state["sent.source"], mode=mode, seed=seed, **values)
@@ -248,18 +252,7 @@ def train_tab(url, base, prepared) -> classifier.TextTrainConfig:
             layers=layers, n=number(sum(p.numel() for p in preview.parameters()))
         )
     )
-    model_summary(
-        preview,
-        prepared.X_train[:1],
-        _("Why PyTorch counts more parameters than Keras"),
-        _(
-            "For the course's model (num_words 1000, Embedding 64, SimpleRNN 64, Dense 1) PyTorch has **72,385** "
-            "parameters where Keras reports **72,321**: the recurrent layer computes "
-            "$h_t = \\tanh(W_{ih}x_t + b_{ih} + W_{hh}h_{t-1} + b_{hh})$ with two bias vectors ($b_{ih}$ and "
-            "$b_{hh}$), Keras with one. The extra 64 are the second bias; LSTM and GRU have two biases per gate "
-            "likewise."
-        ),
-    )
+    model_summary(preview, prepared.X_train[:1], _("Layer by layer, and Keras' count"), classifier.keras_note(preview))
 
     def make():
         model = classifier.build_model(prepared, config)

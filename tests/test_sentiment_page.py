@@ -13,6 +13,10 @@ def test_toy_set_trains_then_a_sentence_is_explained(open_page):
     at.radio(key="sent.source").set_value("toy").run()
     at.selectbox(key="sent.cell").set_value("rnn").run()
     assert any("72,385 parameters" in m.value for m in at.markdown)  # the course's model
+    assert any("would count **72,321**, 64 fewer" in m.value for m in at.markdown)  # Keras' one bias vector
+    at.selectbox(key="sent.cell").set_value("gru").run()
+    assert any("would count the same" in m.value for m in at.markdown)  # Keras' GRU keeps two
+    at.selectbox(key="sent.cell").set_value("rnn").run()
     at.button(key="sent.job.start").click().run()
     at.session_state["sent.job"].join(120)
     at.run()
@@ -27,9 +31,11 @@ def test_toy_set_trains_then_a_sentence_is_explained(open_page):
     at.text_area(key="sent.text").input("Terrible quality, it broke after two days.").run()
     assert not at.exception
     notice = "This model was trained on the course's three sentences; 100% of this text's tokens are unknown"
-    assert any(w.value.startswith(notice) for w in at.warning), [w.value for w in at.warning]
-    assert any("probability of positive" in s.value for s in at.subheader)  # the prediction stays
-    assert any("broke, after, two, days" in w.value for w in at.warning)  # and the unknown tokens it reads
+    warnings = [w.value for w in at.tabs[3].warning]  # the try tab's
+    assert len(warnings) == 1 and warnings[0].startswith(notice), warnings  # one warning, not three
+    assert not at.subheader  # no headline verdict for a text the model cannot read
+    assert any("means little here" in m.value and "probability of positive" in m.value for m in at.markdown)
+    assert any("broke, after, two, days" in c.value for c in at.caption)  # the unknown tokens it reads
     at.text_area(key="sent.text").input("   ").run()
     assert not at.exception and any("Type some text" in i.value for i in at.info)
 
@@ -116,3 +122,23 @@ def test_advice_after_a_gru_run_that_loses_to_the_baseline_does_not_suggest_a_gr
     assert not at.exception
     advice = next(w.value for w in at.warning if "does not beat the TF-IDF baseline" in w.value)
     assert "GRU" not in advice and "bidirectional" in advice and "train for more epochs" in advice
+
+
+def test_the_verdict_names_the_bundled_classes_in_the_readers_language(open_page):
+    from playground.i18n import language_of
+    from playground.models import model_bytes
+    from playground.text import classifier
+    from playground.text.data import load_dataset, shown_labels
+
+    with language_of("zh"):
+        assert shown_labels(["negative", "positive"]) == ["负面", "正面"]
+        assert shown_labels(["差评", "好评"]) == ["差评", "好评"]  # a CSV's own names are kept
+    config = classifier.TextTrainConfig(dataset="toy", epochs=1)
+    prepared = classifier.prepare(load_dataset("toy"), config)
+    at = open_page("sentiment", {"lang": "zh"})
+    model = classifier.build_model(prepared, config)
+    at.file_uploader(key="sent.load").upload("toy.pt", model_bytes(model, prepared.meta)).run()
+    at.text_area(key="sent.text").input("我喜欢深度学习").run()
+    assert not at.exception
+    verdict = at.subheader[0].value
+    assert verdict.startswith(("负面", "正面")) and "negative" not in verdict and "positive" not in verdict

@@ -162,7 +162,20 @@ def test_the_embedding_starts_as_keras_with_each_words_polarity_first():
 
 def test_course_model_parameter_count():
     model = create_model("text-rnn", vocab_size=1000, embed_dim=64, hidden=64, cell="rnn")
-    assert sum(p.numel() for p in model.parameters()) == 72_385  # Keras: 72,321 (one bias vector, not two)
+    assert sum(p.numel() for p in model.parameters()) == 72_385
+    assert tc.keras_params(model) == 72_321  # Keras' SimpleRNN keeps one bias vector, not two
+
+
+@pytest.mark.parametrize(
+    "cell, layers, bidirectional, fewer",
+    [("rnn", 1, False, 64), ("lstm", 1, False, 4 * 64), ("lstm", 2, True, 2 * 2 * 4 * 64), ("gru", 2, True, 0)],
+)
+def test_keras_counts_one_bias_less_per_gate_except_in_a_gru(cell, layers, bidirectional, fewer):
+    # Keras' GRU (reset_after=True, its default) keeps two bias vectors per gate, as PyTorch's does
+    model = create_model(
+        "text-rnn", vocab_size=50, embed_dim=8, hidden=64, cell=cell, layers=layers, bidirectional=bidirectional
+    )
+    assert sum(p.numel() for p in model.parameters()) - tc.keras_params(model) == fewer
 
 
 def test_toy_set_is_learned_and_saved_with_its_vocabulary():

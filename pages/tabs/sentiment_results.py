@@ -13,6 +13,7 @@ from playground.figures.text import coloured_tokens, prefix_figure
 from playground.i18n import _, ngettext, percent
 from playground.text import classifier
 from playground.text.advice import advice
+from playground.text.data import shown_labels
 from playground.text.familiarity import UNAVAILABLE, Familiarity
 
 EXAMPLES = {"en": "A gorgeous, witty film, though the ending drags.", "zh": "质量很好，物流也快，就是价格有点贵。"}
@@ -51,7 +52,7 @@ def results_tab(run) -> None:
         st.info(_("Train a model in tab ② to see its results beside the baseline's."))
         return
     (history, evaluation, baseline), prepared = run.result, run.kept["prepared"]
-    names = prepared.meta["label_names"]
+    names = shown_labels(prepared.meta["label_names"])
     scored_on = classifier.scored_on(prepared)
     if scored_on == "none":
         st.info(_("There are no test texts to score the model on; the curves show how training went."))
@@ -99,11 +100,11 @@ def results_tab(run) -> None:
         right.markdown(_("**Misclassified training texts**, most confident first"))
     else:
         right.markdown(_("**Misclassified test texts**, most confident first"))
-    shown = [
-        (prepared.texts_test[i][:300], names[int(prepared.y_test[i])], f"{evaluation.probabilities[i]:.2f}")
+    shown = [  # the short columns first: a long text would push them out of sight
+        (names[int(prepared.y_test[i])], f"{evaluation.probabilities[i]:.2f}", prepared.texts_test[i][:300])
         for i in evaluation.mistakes[:12]
     ]
-    columns = [_("text"), _("true label"), _("P(positive)")]
+    columns = [_("true label"), _("P(positive)"), _("text")]
     right.dataframe(pd.DataFrame(shown, columns=columns), hide_index=True)
     download_model(run.kept["model"], meta, f"sentiment-{meta['dataset']}.pt", key="sent.download")
 
@@ -138,10 +139,15 @@ def explain(model, meta: dict, text: str) -> None:
     except PlaygroundError as exc:
         st.info(str(exc))
         return
-    p = explanation.probability
+    p, unfamiliar = explanation.probability, bool(explanation.familiarity.unfamiliar)
     familiarity(explanation.familiarity)
-    verdict = _("{label}: probability of positive {probability:.1%}")
-    st.subheader(verdict.format(label=meta["label_names"][int(p > 0.5)], probability=p))
+    verdict = _("{label}: probability of positive {probability:.1%}").format(
+        label=shown_labels(meta["label_names"])[int(p > 0.5)], probability=p
+    )
+    if unfamiliar:  # the notice above says why; no headline for an answer that means little
+        st.markdown(_("The model's answer, which means little here: {verdict}").format(verdict=verdict))
+    else:
+        st.subheader(verdict)
     if explanation.truncated:
         maxlen = meta["maxlen"]
         st.info(
@@ -160,7 +166,7 @@ def explain(model, meta: dict, text: str) -> None:
             warning = _("Unknown tokens, left out as Keras' default tokenizer has no OOV id: {tokens}.")
         else:
             warning = _("Unknown tokens (read as <OOV>, underlined): {tokens}.")
-        st.warning(warning.format(tokens=unknown))
+        (st.caption if unfamiliar else st.warning)(warning.format(tokens=unknown))  # one warning at most
     joiner = " " if mode in ("en", "keras") else ""
     st.markdown(
         coloured_tokens(explanation.tokens, explanation.contributions, explanation.unknown, joiner),

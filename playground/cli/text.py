@@ -11,7 +11,7 @@ from playground.errors import PlaygroundError
 from playground.i18n import _
 from playground.models import load_model, save_model
 from playground.text import classifier
-from playground.text.data import load_dataset, read_csv
+from playground.text.data import load_dataset, read_csv, shown_labels
 from playground.text.familiarity import UNAVAILABLE
 
 DEFAULTS = classifier.TextTrainConfig()
@@ -136,7 +136,8 @@ def predict(args: argparse.Namespace) -> None:
     known = explanation.familiarity
     result |= known.as_dict()  # unfamiliar, unknown_share, script, and what they are judged by
     text = _("{label} (probability of positive {probability:.1%})").format(
-        label=result["label"], probability=explanation.probability
+        label=shown_labels([result["label"]])[0],
+        probability=explanation.probability,  # JSON keeps the file's
     )
     note = known.notice() if known.available else _(UNAVAILABLE)
     emit(result, args.json, f"{note}\n{text}" if note else text)

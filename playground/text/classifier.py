@@ -11,7 +11,7 @@ import torch
 from torch import nn
 
 from playground.errors import PlaygroundError
-from playground.i18n import _
+from playground.i18n import _, number
 from playground.models import create_model
 from playground.models.text import CELLS, POOLINGS
 from playground.share import SEED_MAX, bounded, one_of
@@ -218,6 +218,39 @@ def word_polarity(X: torch.Tensor, y: torch.Tensor, vocab_size: int) -> torch.Te
     ratio = (pos / pos.sum()).log() - (neg / neg.sum()).log()
     ratio[0] = 0.0
     return ratio
+
+
+def keras_params(model: nn.Module) -> int:
+    """What Keras' ``model.summary()`` would count for the same layers: PyTorch's SimpleRNN and LSTM keep a
+    second bias vector (``bias_hh``) that Keras' do not; Keras' GRU (``reset_after=True``, its default) keeps
+    both, so a GRU counts the same in each."""
+    second_bias = (
+        0
+        if isinstance(model.rnn, nn.GRU)
+        else sum(p.numel() for name, p in model.rnn.named_parameters() if name.startswith("bias_hh"))
+    )
+    return sum(p.numel() for p in model.parameters()) - second_bias
+
+
+def keras_note(model: nn.Module) -> str:
+    """Why PyTorch's parameter count for ``model`` is or is not the one Keras reports, in the reader's language."""
+    n, keras = sum(p.numel() for p in model.parameters()), keras_params(model)
+    if keras == n:
+        return _(
+            "Keras' `model.summary()` would count the same {n}: its GRU (reset_after=True, its default) keeps two "
+            "bias vectors per gate, as PyTorch's does. A SimpleRNN or LSTM differs: for the course's model "
+            "(num_words 1000, Embedding 64, SimpleRNN 64, Dense 1) PyTorch counts 72,385 where Keras reports 72,321."
+        ).format(n=number(n))
+    return _(
+        "Keras' `model.summary()` would count **{keras}**, {extra} fewer: PyTorch's recurrent layer computes "
+        "{formula} with two bias vectors (`b_ih` and `b_hh`), Keras' SimpleRNN and LSTM with one (an LSTM per "
+        "gate). For the course's model (num_words 1000, Embedding 64, SimpleRNN 64, Dense 1) that is 72,385 "
+        "against Keras' 72,321."
+    ).format(
+        keras=f"{keras:,}",
+        extra=f"{n - keras:,}",
+        formula="$h_t = \\tanh(W_{ih}x_t + b_{ih} + W_{hh}h_{t-1} + b_{hh})$",
+    )
 
 
 def build_model(prepared: PreparedText, config: TextTrainConfig) -> nn.Module:

@@ -21,13 +21,21 @@ TOY_LABELS = (1, 0, 1)
 TOY_TITLE = N_("the course's three sentences")
 
 
+LABEL_NAMES = (N_("negative"), N_("positive"))  # the bundled corpora's classes; a CSV's keep its own words
+
+
+def shown_labels(names) -> list[str]:
+    """What 0 and 1 mean in the reader's language: the bundled names translated, a CSV's shown as written."""
+    return [_(name) if name in LABEL_NAMES else name for name in names]
+
+
 @dataclass
 class TextDataset:
     name: str
     texts: list[str]
     labels: np.ndarray  # (N,) 0 = negative, 1 = positive
     language: str  # "en" or "zh"
-    label_names: tuple[str, str] = ("negative", "positive")
+    label_names: tuple[str, str] = LABEL_NAMES
     title: str = ""  # what the corpus is, in English (a catalog message); empty for a CSV
 
     def description(self) -> str:
