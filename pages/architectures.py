@@ -22,6 +22,7 @@ from playground.vision.architectures import ArchitecturesConfig
 from playground.vision.classifier import prepare
 
 resolve()  # the run's language before the first message: AppTest runs a page without app.py, which sets it
+DATA = {"mnist": _("MNIST digits (bundled)"), "fashion-mnist": _("Fashion-MNIST clothing (bundled)")}
 
 
 @st.cache_data(show_spinner=_("Building the model…"), max_entries=16)
@@ -130,7 +131,9 @@ def data_settings(url: ArchitecturesConfig, prefix: str, key: str) -> dict:
     """Data set, training images, epochs and seed for one experiment; ``prefix`` names its fields."""
     cols = st.columns(4)
     return {
-        f"{prefix}dataset": setting(cols[0], "selectbox", _("data"), url, f"{prefix}dataset", f"{key}.dataset"),
+        f"{prefix}dataset": setting(
+            cols[0], "selectbox", _("data"), url, f"{prefix}dataset", f"{key}.dataset", format_func=DATA.get
+        ),
         f"{prefix}train_size": setting(
             cols[1], "number_input", _("training images"), url, f"{prefix}train_size", f"{key}.train_size", step=500
         ),

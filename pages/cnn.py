@@ -9,7 +9,7 @@ from pages.common import UPLOAD_MB, device_line, header, model_summary, radio, s
 from pages.language import resolve
 from pages.links import setting, settings_from_url, settings_to_url
 from pages.runs import finished_run, run_button
-from pages.tabs.classify_image import IMAGE_TYPES, classify_tab
+from pages.tabs.classify_image import DATASET_NAMES, IMAGE_TYPES, classify_tab
 from pages.tabs.course import course_tab
 from pages.tabs.image_results import results_tab
 from playground.data import images as image_data
@@ -28,6 +28,7 @@ SOURCES = {
     "download": _("Full set from the internet (MNIST, Fashion-MNIST, CIFAR-10)"),
     "own": _("Your own classes"),
 }
+AUGMENT_HELP = _("Each training image is shifted by up to 10% and turned by up to 10°, differently every epoch.")
 JOB = "cnn.job"  # the run; job.kept holds its model and prepared data
 BEST = classifier.BEST_ACCURACY  # the "best accuracy" button's settings, and each one's widget key:
 WIDGETS = {field: "cnn." + {"batch_size": "batch", "val_split": "val"}.get(field, field) for field in BEST}
@@ -110,14 +111,12 @@ def data_tab(url: classifier.ImageTrainConfig) -> image_data.ImageDataset | None
     if source in ("mnist", "fashion-mnist"):
         dataset = bundled(source)
     elif source == "download":
-        dataset = downloaded(st.selectbox(_("data set"), list(image_data.DOWNLOADABLE), key="cnn.download_name"))
+        names = list(image_data.DOWNLOADABLE)
+        dataset = downloaded(st.selectbox(_("data set"), names, format_func=DATASET_NAMES.get, key="cnn.download_name"))
     else:
         classes = uploaded_classes()
-        dataset = (
-            None
-            if classes is None
-            else classifier.own_dataset(classes, size=64, seed=int(st.session_state.get("cnn.seed", url.seed)))
-        )
+        seed = int(st.session_state.get("cnn.seed", url.seed))
+        dataset = None if classes is None else classifier.own_dataset(classes, size=64, seed=seed)
     if dataset is not None:
         channels, size, _width = dataset.shape
         line = ngettext(
@@ -140,7 +139,7 @@ def use_best_accuracy() -> None:
 def settings(url: classifier.ImageTrainConfig) -> classifier.ImageTrainConfig:
     """The training settings, opening at the link's."""
     st.button(
-        _("Best accuracy"),
+        _("Best accuracy (about 99%)"),
         key="cnn.best",
         on_click=use_best_accuracy,
         help=_("The course's CNN, 3 epochs of all training images: about 99.05% on MNIST in about 25 s on 2 cores."),
@@ -203,7 +202,7 @@ def settings(url: classifier.ImageTrainConfig) -> classifier.ImageTrainConfig:
             help=_("Fewer images train faster; compare the test accuracy."),
         ),
         "seed": setting(cols[3], "number_input", _("seed"), url, "seed", "cnn.seed"),
-        "augment": setting(cols[4], "toggle", _("augmentation (shifts, rotations)"), url, "augment", "cnn.augment"),
+        "augment": setting(cols[4], "toggle", _("augmentation"), url, "augment", "cnn.augment", help=AUGMENT_HELP),
     }
     # the link's config with the widgets' values: settings without a widget (label smoothing, precision) stay
     config = dataclasses.replace(url, dataset=st.session_state.get("cnn.source", "mnist"), arch=arch, **values)

@@ -165,7 +165,11 @@ def outcome(job: Job) -> None:
             ).format(n=len(p.rows), why=why)
         )
     elif p.state == DONE:
-        message = ngettext("Trained {n} epoch in {time}.", "Trained {n} epochs in {time}.", len(p.rows))
+        message = ngettext(
+            "Trained {n} epoch; the whole run took {time}.",
+            "Trained {n} epochs; the whole run took {time}.",
+            len(p.rows),
+        )
         st.success(message.format(n=len(p.rows), time=format_seconds(p.elapsed_s)))
 
 

@@ -121,6 +121,19 @@ def test_stages_report_sizes_and_receptive_fields():
     assert [s.name for s in resnet if s.residual] == ["layer1", "layer2", "layer3", "layer4"]
 
 
+def test_stage_titles_are_words_in_the_readers_language_and_module_names_as_written():
+    from playground.i18n import language_of
+
+    for name, shape in (("lenet", (1, 28, 28)), ("resnet18", (3, 64, 64))):
+        model = arch.build(name, shape)
+        with language_of("zh"):
+            titles = [s.title for s in arch.stages(model, summarize(model, torch.zeros(1, *shape)))]
+        if name == "lenet":
+            assert titles == ["第 1 块", "第 2 块", "分类器"]
+        else:
+            assert titles == ["起始层", "layer1", "layer2", "layer3", "layer4", "avgpool", "fc"]  # code's names
+
+
 def test_multiply_adds_match_the_published_figures():
     summary = summarize(create_model("resnet50"), torch.zeros(1, 3, 224, 224))
     assert 4.0e9 < summary.total_macs < 4.2e9  # "3.8 GFLOPs" in the paper counts multiply-adds of the convolutions

@@ -23,6 +23,9 @@ def test_inspect_shows_counts_stages_and_a_diagram(open_page):
     assert not at.exception and at.metric[0].value == "25,557,032"
     stages = next(df.value for df in at.dataframe if "receptive field" in df.value.columns)
     assert list(stages.stage)[:2] == ["stem", "layer1"] and "427" in list(stages["receptive field"])
+    chinese = open_page("architectures", {"lang": "zh"})
+    assert chinese.selectbox(key="arch.cmp.dataset").format_func("mnist") == "MNIST 手写数字（内置）"
+    assert "分类器" in list(next(df.value for df in chinese.dataframe if "感受野" in df.value.columns).iloc[:, 0])
     at.number_input(key="arch.size.resnet50").set_value(12).run()  # tiny but still valid for a ResNet
     assert not at.exception
     at.selectbox(key="arch.inspect").set_value("vgg16").run()

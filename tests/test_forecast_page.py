@@ -12,6 +12,14 @@ def test_offline_it_opens_on_a_bundled_series_and_says_why(open_page):
     assert any("training mean and standard deviation" in c.value for c in at.code)
 
 
+def test_the_ticker_settings_read_in_chinese_with_yfinances_own_codes_kept(open_page):
+    at = open_page("forecast", {"lang": "zh"})
+    period, column = at.selectbox(key="fc.period"), at.selectbox(key="fc.column")
+    assert period.value == "5y" and period.format_func("5y") == "5 年" and period.format_func("ytd") == "今年以来"
+    assert column.value == "Close" and column.format_func("Close") == "收盘价（Close）"
+    assert column.format_func("Volume") == "成交量（Volume）"
+
+
 def test_a_malformed_ticker_gets_one_sentence_and_the_page_keeps_working(open_page):
     at = open_page("forecast")
     at.text_input(key="fc.ticker").input("AAPL; DROP TABLE")

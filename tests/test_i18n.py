@@ -67,11 +67,15 @@ def test_chinese_uses_the_course_terms_and_one_plural_form():
         assert _("Backpropagation") == "反向传播"
         assert _("learning rate") == "学习率"
         assert (
-            ngettext("Trained {n} epoch in {time}.", "Trained {n} epochs in {time}.", 3).format(n=3, time="2 秒")
-            == "已训练 3 轮，用时 2 秒。"
+            ngettext(
+                "Trained {n} epoch; the whole run took {time}.", "Trained {n} epochs; the whole run took {time}.", 3
+            ).format(n=3, time="2 秒")
+            == "已训练 3 轮；整个运行用时 2 秒。"
         )
-    singular = ngettext("Trained {n} epoch in {time}.", "Trained {n} epochs in {time}.", 1)
-    assert singular == "Trained {n} epoch in {time}."
+    singular = ngettext(
+        "Trained {n} epoch; the whole run took {time}.", "Trained {n} epochs; the whole run took {time}.", 1
+    )
+    assert singular == "Trained {n} epoch; the whole run took {time}."
     assert _("Backpropagation") == "Backpropagation"  # English outside the block
 
 

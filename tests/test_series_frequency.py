@@ -272,6 +272,16 @@ def test_the_forecast_chart_of_a_long_series_keeps_it_all_behind_the_window(cpu_
     assert "1 gap in the stamps (1 missing)" in text and "Suggested season length 24" in text
 
 
+def test_the_forecast_legend_of_a_short_series_sits_above_the_plot_clear_of_the_dates(cpu_threads):
+    from playground.figures.series import forecast_figure, window_start
+
+    series = sd.load_bundled("msft")  # 123 months: no range slider, so the dates are the plot's lowest line
+    model, prepared, config = trained(series, epochs=1, hidden=8)
+    fig = forecast_figure(series, prepared, fc.evaluate(model, prepared, config))
+    assert window_start(series, prepared) == 0 and not fig.layout.xaxis.rangeslider.visible
+    assert fig.layout.legend.y >= 1 and fig.layout.legend.yanchor == "bottom"
+
+
 # ---- the CLI uses the same spacing and season ----------------------------------------------------------
 
 

@@ -59,7 +59,14 @@ def results_tab(run) -> None:
     cols = st.columns(4)
     cols[0].metric(_("test accuracy"), f"{evaluation.accuracy:.2%}")
     cols[1].metric(_("validation accuracy"), f"{last.val_metric:.2%}" if last.val_metric is not None else "—")
-    cols[2].metric(_("training time"), _("{seconds:.1f} s").format(seconds=history.seconds))
+    cols[2].metric(
+        _("training time"),
+        _("{seconds:.1f} s").format(seconds=history.seconds),
+        help=_(
+            "Seconds in the training loop itself. The whole run, whose time tab ② shows, also counts reading the "
+            "images, building the model and scoring the test set."
+        ),
+    )
     cols[3].metric(_("samples / s"), number(last.samples_per_s))
     st.caption(
         _("Baseline: always answering the most common class scores {baseline:.1%}; chance is {chance:.1%}.").format(

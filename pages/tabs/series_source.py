@@ -21,6 +21,24 @@ KINDS = {
 }
 FALLBACK = "msft"
 BAR_LENGTHS = {"1d": N_("daily"), "1wk": N_("weekly"), "1mo": N_("monthly")}
+PERIOD_NAMES = {
+    "1mo": N_("1 month"),
+    "3mo": N_("3 months"),
+    "6mo": N_("6 months"),
+    "1y": N_("1 year"),
+    "2y": N_("2 years"),
+    "5y": N_("5 years"),
+    "10y": N_("10 years"),
+    "ytd": N_("this year so far"),
+    "max": N_("all there is"),
+}
+COLUMN_NAMES = {  # yfinance's column name stays beside the word, as the exported script uses it
+    "Close": N_("closing price (Close)"),
+    "Open": N_("opening price (Open)"),
+    "High": N_("high (High)"),
+    "Low": N_("low (Low)"),
+    "Volume": N_("volume (Volume)"),
+}
 FILLS = {"refuse": N_("refuse"), "ffill": N_("forward fill"), "interpolate": N_("interpolate")}
 # The series, its source ("dataset:NAME"...), its column, and the source a shared link names: a ticker whose
 # fetch failed stays in the link though the page falls back to a bundled series.
@@ -63,10 +81,12 @@ def ticker(name: str) -> Chosen:
             _("period"),
             yahoo.PERIODS,
             index=yahoo.PERIODS.index("5y"),
+            format_func=translated(PERIOD_NAMES).get,
             help=_("How far back the prices go: 1mo is one month, 5y five years, ytd this year so far, max all."),
+            key="fc.period",
         )
         interval = cols[2].selectbox(_("interval"), yahoo.INTERVALS, format_func=translated(BAR_LENGTHS).get)
-        price = cols[3].selectbox(_("column"), yahoo.COLUMNS)
+        price = cols[3].selectbox(_("column"), yahoo.COLUMNS, format_func=translated(COLUMN_NAMES).get, key="fc.column")
         fetch = cols[4].form_submit_button(
             _("Fetch prices"), icon=":material/download:", type="primary", key="fc.fetch"
         )

@@ -101,7 +101,8 @@ def bar_figure(
         margin=dict(l=10, r=10, t=35, b=10),
         title=dict(text=title, font=dict(size=13)),
         yaxis=dict(autorange="reversed", type="category"),
-        xaxis=dict(range=[0, 1] if percent else None, tickformat=".0%" if percent else None),
+        # a little past 100%, so that its tick is drawn and a full bar does not touch the edge
+        xaxis=dict(range=[0, 1.04] if percent else None, tickformat=".0%" if percent else None),
     )
     return fig
 

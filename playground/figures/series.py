@@ -10,6 +10,7 @@ import pandas as pd
 import plotly.graph_objects as go
 from plotly.subplots import make_subplots
 
+from playground.figures.training import LEGEND_ABOVE
 from playground.i18n import N_, _
 from playground.series.data import Series
 from playground.series.forecaster import BASELINES, Evaluation
@@ -156,9 +157,9 @@ def forecast_figure(
     fig.add_vline(x=series.dates[start], line=dict(color="#2ca02c", dash="dash", width=1))
     fig.update_layout(
         height=height,
-        margin=dict(l=40, r=10, t=30, b=30),
-        # below the range slider when there is one
-        legend=dict(orientation="h", y=-0.3, yanchor="top") if opens else dict(orientation="h", y=-0.12),
+        margin=dict(l=40, r=10, t=30 if opens else 40, b=30),
+        # below the range slider when there is one; else above the plot, where no date label lies
+        legend=dict(orientation="h", y=-0.3, yanchor="top") if opens else LEGEND_ABOVE,
         yaxis_title=series.unit or None,
     )
     time_axis(fig, series, opens, end=evaluation.future_dates[-1])

@@ -31,6 +31,15 @@ def _epoch_mode(rows: Sequence) -> str:
 LEGEND_ABOVE = dict(orientation="h", x=0, xanchor="left", y=1.02, yanchor="bottom")
 
 
+FEW_EPOCHS = 3  # up to this many, the metric panel writes each point's value beside it
+
+
+def _value_text(metric: str, value: float | None) -> str:
+    if value is None:
+        return ""
+    return f"{value:.1%}" if metric == "accuracy" else f"{value:.3g}"
+
+
 def _finish(fig: go.Figure, metric: str, epochs: float, height: int) -> go.Figure:
     """Both panels on an x-axis in epochs (fractions allowed) from 0 to the planned end, each named by its
     y-axis (the loss's on the left, the metric's on the right); the legend above them."""
@@ -83,19 +92,25 @@ def history_figure(
             continue
         for col, values in ((1, losses), (2, metrics)):
             if values is not None:
-                fig.add_trace(
-                    go.Scatter(
-                        x=epochs,
-                        y=values,
-                        name=name,
-                        mode=_epoch_mode(rows),
-                        line=dict(color=colour),
-                        legendgroup=name,
-                        showlegend=col == 1,
-                    ),
-                    row=1,
-                    col=col,
+                trace = go.Scatter(
+                    x=epochs,
+                    y=values,
+                    name=name,
+                    mode=_epoch_mode(rows),
+                    line=dict(color=colour),
+                    legendgroup=name,
+                    showlegend=col == 1,
                 )
+                if col == 2 and len(rows) <= FEW_EPOCHS:  # a point or two on a 0-1 axis: write the values
+                    below = colour == TRAIN_COLOUR  # training under its point, validation over its: apart
+                    trace.update(
+                        mode=trace.mode + "+text",
+                        text=[_value_text(metric, v) for v in values],
+                        textposition="bottom left" if below else "top left",
+                        textfont=dict(color=colour),
+                        cliponaxis=False,  # a value near 100% is written over the top edge, not cut
+                    )
+                fig.add_trace(trace, row=1, col=col)
     return _finish(fig, metric, max(run.epochs, len(rows), max(run.x, default=0)), height)
 
 

@@ -12,7 +12,7 @@ import torch
 from torch import nn
 
 from playground.errors import PlaygroundError
-from playground.i18n import _
+from playground.i18n import N_, _
 from playground.models import Summary, get_spec, models_for, summarize
 from playground.models.registry import create_for_input
 from playground.share import SEED_MAX, bounded, one_of
@@ -22,6 +22,7 @@ from playground.training.metrics import gradient_norm_ratio
 from playground.vision.classifier import ImageTrainConfig, Prepared, evaluate, train
 
 POOLS = (nn.MaxPool2d, nn.AvgPool2d)
+WORDS = {"stem": N_("stem"), "classifier": N_("classifier")}  # stage names that are words, not code
 STEM = ("conv1", "bn1", "relu", "maxpool")  # a ResNet's first layers
 COMPARE_LR = 0.006  # the peak learning rate of the comparisons (the CNN page's default suits its own CNN)
 
@@ -77,9 +78,10 @@ class Stage:
 
     @property
     def title(self) -> str:
-        """The stage's name for people: "stem" and "block 2" translated, a module's own name (layer1) as it is."""
-        if self.name == "stem":
-            return _("stem")
+        """The stage's name for people: "stem", "classifier" and "block 2" translated, a module's own name (layer1)
+        as it is."""
+        if self.name in WORDS:
+            return _(WORDS[self.name])
         if self.name.startswith("block "):
             return _("block {n}").format(n=self.name.removeprefix("block "))
         return self.name
