@@ -61,7 +61,7 @@ def network_settings() -> NetworkConfig:
     cols = st.columns(4)
     values = {
         "dataset": cols[0].selectbox(
-            _("data set"), DATASETS, format_func=lambda d: _(DATASET_LABELS[d]), key="backprop.dataset"
+            _("data set"), DATASETS, format_func={d: _(DATASET_LABELS[d]) for d in DATASETS}.get, key="backprop.dataset"
         ),
         "noise": cols[1].slider(_("noise"), *limits(NetworkConfig, "noise")["range"], step=0.05, key="backprop.noise"),
         "test_ratio": cols[2].slider(
@@ -85,7 +85,10 @@ def network_settings() -> NetworkConfig:
     values |= {
         "activation": cols[1].selectbox(_("activation"), list(ACTIVATIONS), key="backprop.activation"),
         "optimizer": cols[2].selectbox(
-            _("optimiser"), list(OPTIMIZERS), format_func=lambda o: _(OPTIMIZERS[o]), key="backprop.optimizer"
+            _("optimiser"),
+            list(OPTIMIZERS),
+            format_func={o: _(label) for o, label in OPTIMIZERS.items()}.get,
+            key="backprop.optimizer",
         ),
         "lr": cols[3].select_slider(_("learning rate"), LEARNING_RATES, key="backprop.net_lr"),
     }

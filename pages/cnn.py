@@ -5,15 +5,15 @@ import dataclasses
 import streamlit as st
 import torch
 
-from pages.common import UPLOAD_MB, device_line, header, model_summary, radio, schedule_names
+from pages.common import device_line, header, model_summary, optimiser_names, radio, schedule_names
 from pages.language import resolve
 from pages.links import setting, settings_from_url, settings_to_url
 from pages.runs import finished_run, run_button
-from pages.tabs.classify_image import DATASET_NAMES, IMAGE_TYPES, classify_tab
+from pages.tabs.classify_image import DATASET_NAMES, classify_tab
 from pages.tabs.course import course_tab
 from pages.tabs.image_results import results_tab
+from pages.tabs.own_classes import uploaded_classes
 from playground.data import images as image_data
-from playground.data.decode import ClassImages, decode_image, read_class_zip
 from playground.errors import PlaygroundError
 from playground.figures.images import mosaic
 from playground.i18n import N_, _, ngettext, number
@@ -45,50 +45,6 @@ def show_samples(dataset: image_data.ImageDataset, per_class: int = 12) -> None:
         idx = (dataset.y_train == label).nonzero().flatten()[:per_class].numpy()
         tile = mosaic(dataset.X_train[idx].numpy(), cols=per_class)
         cols[label % 2].image(tile, caption=name, clamp=True, width="stretch" if tile.shape[1] > 200 else "content")
-
-
-def uploaded_classes() -> ClassImages | None:
-    """Classes from a zip of folders, or made here one uploader per class; None until there are enough."""
-    ways = {"zip": _("Upload a .zip with one folder per class"), "here": _("Create classes here")}
-    how = radio(_("how"), ways, "cnn.own_how", show_label=False)
-    if how == "zip":
-        upload = st.file_uploader(_("zip of class folders"), type=["zip"], key="cnn.zip", max_upload_size=UPLOAD_MB)
-        if upload is None:
-            st.info(
-                _("A zip such as cats/1.jpg, cats/2.jpg, dogs/1.jpg …: one folder per class, at least 3 images each.")
-            )
-            return None
-        try:
-            classes = read_class_zip(upload.getvalue())
-        except PlaygroundError as exc:
-            st.error(str(exc))
-            return None
-    else:
-        classes = ClassImages()
-        count = st.number_input(_("number of classes"), 2, 10, 2, key="cnn.own_count")
-        for i, col in enumerate(st.columns(int(count))):
-            default = _("class {n}").format(n=i + 1)
-            name = col.text_input(_("class name"), default, key=f"cnn.own_name{i}").strip() or default
-            files = col.file_uploader(
-                _("images"),
-                type=IMAGE_TYPES,
-                accept_multiple_files=True,
-                key=f"cnn.own_files{i}",
-                max_upload_size=UPLOAD_MB,
-            )
-            for f in files or []:
-                try:
-                    classes.images.setdefault(name, []).append(decode_image(f.getvalue(), name=f.name))
-                except PlaygroundError as exc:
-                    classes.skipped.append(str(exc))
-    try:
-        classes.validate()
-    except PlaygroundError as exc:
-        st.info(str(exc))
-        return None
-    for line in classes.skipped[:5]:
-        st.warning(_("Left out: {reason}").format(reason=line))
-    return classes
 
 
 def downloaded(name: str) -> image_data.ImageDataset:
@@ -150,7 +106,9 @@ def settings(url: classifier.ImageTrainConfig) -> classifier.ImageTrainConfig:
         _("architecture"),
         archs,
         index=archs.index(url.arch) if url.arch in archs else archs.index("cnn"),
-        format_func=lambda name: _(get_spec(name).title),
+        format_func={
+            name: _(get_spec(name).title) for name in archs
+        }.get,  # translated now, not when Streamlit calls it
         key="cnn.arch",
         help=_("The Architectures page shows each one's stages and trains several side by side."),
     )
@@ -176,7 +134,9 @@ def settings(url: classifier.ImageTrainConfig) -> classifier.ImageTrainConfig:
         "epochs": setting(cols[0], "number_input", _("epochs"), url, "epochs", "cnn.epochs"),
         "batch_size": setting(cols[1], "select_slider", _("batch size"), url, "batch_size", "cnn.batch"),
         "lr": setting(cols[2], "select_slider", _("learning rate"), url, "lr", "cnn.lr"),
-        "optimizer": setting(cols[3], "selectbox", _("optimiser"), url, "optimizer", "cnn.optimizer"),
+        "optimizer": setting(
+            cols[3], "selectbox", _("optimiser"), url, "optimizer", "cnn.optimizer", format_func=optimiser_names().get
+        ),
     }
     cols = st.columns(5)
     values |= {
@@ -198,7 +158,7 @@ def settings(url: classifier.ImageTrainConfig) -> classifier.ImageTrainConfig:
             url,
             "train_size",
             "cnn.train_size",
-            format_func=lambda n: _("all") if n == 0 else number(n),
+            format_func=lambda n, everything=_("all"): everything if n == 0 else number(n),
             help=_("Fewer images train faster; compare the test accuracy."),
         ),
         "seed": setting(cols[3], "number_input", _("seed"), url, "seed", "cnn.seed"),

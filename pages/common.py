@@ -42,6 +42,11 @@ def schedule_names() -> dict[str, str]:
     return {schedule: _(name) for schedule, name in SCHEDULES.items()}
 
 
+def optimiser_names() -> dict[str, str]:
+    """Each optimiser as its paper and PyTorch spell it; plain SGD with momentum in the page's language."""
+    return {"adam": "Adam", "adamw": "AdamW", "sgd": "SGD", "momentum": _("SGD with momentum"), "rmsprop": "RMSprop"}
+
+
 def header(slug: str, caption: str) -> list:
     """The page's title from the page list, what it is about, and its tabs (none for a page without steps)."""
     resolve()  # already done by app.py on a server; AppTest may run a page without it

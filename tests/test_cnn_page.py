@@ -25,6 +25,13 @@ def test_opens_on_bundled_mnist_with_samples_and_the_course_cnn(open_page):
     assert any("60,554 parameters" in m.value for m in at.markdown)
 
 
+def test_the_settings_name_what_they_choose_in_chinese(open_page):
+    at = open_page("cnn", {"lang": "zh"})
+    assert at.selectbox(key="cnn.optimizer").options == ["Adam", "AdamW", "SGD", "带动量的 SGD", "RMSprop"]
+    at.radio(key="cnn.source").set_value("download").run()
+    assert at.selectbox(key="cnn.download_name").options == ["MNIST", "Fashion-MNIST", "CIFAR-10"]
+
+
 def test_train_evaluate_and_classify_a_photo(open_page):
     at = open_page("cnn")
     at.select_slider(key="cnn.train_size").set_value(5000).run()

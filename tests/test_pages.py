@@ -1,6 +1,7 @@
 """Every page through streamlit's AppTest: renders without exception, and Home lists every lesson."""
 
 import ast
+import re
 import subprocess
 import sys
 from pathlib import Path
@@ -64,3 +65,16 @@ def test_every_cache_names_its_spinner_or_hides_it():
                 ):
                     bare.append(f"{source.name}:{node.lineno}")
     assert not bare, f"caches with Streamlit's English spinner: {bare}"
+
+
+def test_menus_translate_their_options_while_the_page_runs():
+    # Streamlit may call a format_func outside the page's run, where the reader's language is not set:
+    # a lambda that translates when called showed English options (and broke AppTest) on a Chinese page.
+    lazy = re.compile(r"format_func=lambda [^:]*:[^\n]*\b_\(")
+    found = [
+        f"{source.name}:{text[: m.start()].count(chr(10)) + 1}"
+        for source in sorted((ROOT / "pages").rglob("*.py"))
+        for text in [source.read_text(encoding="utf-8")]
+        for m in lazy.finditer(text)
+    ]
+    assert not found, f"translate the options before the widget (a dict's .get): {found}"
