@@ -59,6 +59,32 @@ def test_pieces_counts_separate_blobs_and_ignores_specks():
     assert counts == [1, 2, 1, 24]
 
 
+def blobs_by_search(ink: np.ndarray) -> int:
+    """The reference: a flood fill from each unvisited ink pixel, counting blobs of at least 1% of the ink."""
+    seen, kept, h, w = np.zeros_like(ink), 0, *ink.shape
+    for start in zip(*np.nonzero(ink)):
+        if seen[start]:
+            continue
+        seen[start], todo, size = True, [start], 0
+        while todo:
+            r, c = todo.pop()
+            size += 1
+            for rr, cc in ((r - 1, c), (r + 1, c), (r, c - 1), (r, c + 1)):
+                if 0 <= rr < h and 0 <= cc < w and ink[rr, cc] and not seen[rr, cc]:
+                    seen[rr, cc] = True
+                    todo.append((rr, cc))
+        kept += size >= familiarity.PIECE_SHARE * ink.sum()
+    return kept
+
+
+def test_pieces_match_a_flood_fill_picture_by_picture_and_never_join_two_pictures():
+    rng = np.random.default_rng(0)
+    pictures = torch.from_numpy((rng.random((60, 1, 28, 28)) < rng.uniform(0.05, 0.6, (60, 1, 1, 1))).astype("f4"))
+    pictures = torch.cat([pictures[:1], pictures])  # the same ink in two neighbouring pictures: still two counts
+    ink = pictures[:, 0].numpy() > familiarity.INK_LEVEL
+    assert familiarity.pieces(pictures).tolist() == [blobs_by_search(picture) for picture in ink]
+
+
 def test_a_model_file_carries_the_limits_and_an_older_file_says_nothing(digits_model, tmp_path):
     model, meta = digits_model
     picture = probes.pictures("checkerboard", 1, seed=3)[0]

@@ -19,7 +19,7 @@ import torch
 import torch.nn.functional as F
 from torch import nn
 
-from playground.device import amp_dtype, autocast, pick_device
+from playground.device import amp_dtype, autocast, inference_batch, pick_device
 from playground.errors import PlaygroundError
 from playground.i18n import _
 from playground.training.curves import BatchPoint, LossCurve
@@ -45,7 +45,7 @@ class TrainConfig:
     grad_clip: float | None = None  # max global gradient norm
     schedule: str = "constant"  # or "onecycle": warm up to lr, then anneal (per batch)
     best_by: str = "loss"  # which epoch's weights History.best_state keeps: lowest "loss" or best "metric"
-    eval_batch_size: int = 2048
+    eval_batch_size: int = 2048  # on a GPU; a CPU scores at most device.CPU_INFERENCE_BATCH at once
 
     def validate(self) -> None:
         """Raise PlaygroundError on a setting that cannot work, in one sentence."""
@@ -314,8 +314,9 @@ def evaluate(
     model.eval()
     total_loss = torch.zeros((), device=device)
     kept = []
-    for start in range(0, len(X), config.eval_batch_size):
-        xb, yb = X[start : start + config.eval_batch_size], y[start : start + config.eval_batch_size]
+    size = inference_batch(device, config.eval_batch_size)
+    for start in range(0, len(X), size):
+        xb, yb = X[start : start + size], y[start : start + size]
         with autocast(device) if use_amp else contextlib.nullcontext():
             y_hat = model(xb)
         y_hat = y_hat.float()

