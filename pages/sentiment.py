@@ -260,8 +260,7 @@ def train_tab(url, base, prepared) -> classifier.TextTrainConfig:
         def target(ctx):
             history = classifier.train(model, prepared, config, [ctx], ctx.stop)
             ctx.set_stage(_("the TF-IDF baseline"))
-            baseline = classifier.train_baseline(prepared, config)
-            return history, classifier.evaluate(model, prepared), classifier.evaluate(baseline, prepared)
+            return history, classifier.evaluate(model, prepared), classifier.baseline_evaluation(prepared, config)
 
         return target, {"model": model, "prepared": prepared, "config": config}
 

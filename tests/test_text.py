@@ -133,6 +133,29 @@ def test_the_tfidf_baseline_tunes_c_on_validation_and_beats_chance_by_far():
     assert baseline.val_accuracy == pytest.approx(max(scores))
 
 
+def test_the_baselines_scores_are_fitted_once_per_split_and_seed_and_shared(monkeypatch):
+    full = load_dataset("en-movies")
+    small = TextDataset("en-small", full.texts[:800], full.labels[:800], "en")
+    fits = []
+    fit = tc.train_baseline
+    monkeypatch.setattr(tc, "train_baseline", lambda *args: fits.append(args) or fit(*args))
+    monkeypatch.setattr(tc, "_BASELINES", {})
+    config = tc.TextTrainConfig(seed=0, epochs=1)
+    prepared = tc.prepare(small, config)
+    first = tc.baseline_evaluation(prepared, config)
+    assert first.accuracy == tc.evaluate(fit(prepared, config), prepared).accuracy  # what fitting it here gives
+    other_rnn = dataclasses.replace(config, cell="lstm", hidden=32, lr=0.01)  # the RNN's settings do not matter
+    assert tc.baseline_evaluation(tc.prepare(small, other_rnn), other_rnn) is first and len(fits) == 1
+    other_seed = dataclasses.replace(config, seed=1)  # another split: fitted again
+    assert tc.baseline_evaluation(tc.prepare(small, other_seed), other_seed) is not first and len(fits) == 2
+    shorter = TextDataset("en-small", full.texts[:700], full.labels[:700], "en")  # other texts: fitted again
+    tc.baseline_evaluation(tc.prepare(shorter, config), config)
+    assert len(fits) == 3
+    for seed in range(2, 2 + tc.BASELINES_KEPT):
+        tc.baseline_evaluation(tc.prepare(shorter, dataclasses.replace(config, seed=seed)), config)
+    assert len(tc._BASELINES) == tc.BASELINES_KEPT  # the oldest are dropped
+
+
 def test_word_polarity_is_the_log_count_ratio_of_the_training_texts():
     # ids: 2 only in positive texts (twice in one: counted once), 3 only in negative, 4 in both, 5 never; 0 pads
     X = torch.tensor([[0, 2, 2, 4], [0, 0, 2, 4], [0, 0, 3, 4], [0, 3, 3, 4]])
