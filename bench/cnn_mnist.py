@@ -41,7 +41,11 @@ def run(config: classifier.ImageTrainConfig, dataset) -> dict:
     scoring = time.perf_counter() - start
     classifier.calibrate(model, prepared)  # the page's run ends with both: the results tab needs them
     after = time.perf_counter() - start
-    return {"seconds": seconds, "samples": samples, "rate": samples / training, "accuracy": accuracy} | {
+    return {
+        "seconds": seconds,
+        "samples": samples,
+        "rate": samples / training,
+        "accuracy": accuracy,
         "scoring": scoring,
         "calibrating": after - scoring,
     }

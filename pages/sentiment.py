@@ -252,7 +252,12 @@ def train_tab(url, base, prepared) -> classifier.TextTrainConfig:
             layers=layers, n=number(sum(p.numel() for p in preview.parameters()))
         )
     )
-    model_summary(preview, prepared.X_train[:1], _("Layer by layer, and Keras' count"), classifier.keras_note(preview))
+    model_summary(
+        preview,
+        prepared.X_train[:1],
+        _("Layer by layer in PyTorch (Keras' count inside)"),
+        classifier.keras_note(preview),
+    )
 
     def make():
         model = classifier.build_model(prepared, config)

@@ -70,7 +70,7 @@ def test_chinese_uses_the_course_terms_and_one_plural_form():
             ngettext(
                 "Trained {n} epoch; the whole run took {time}.", "Trained {n} epochs; the whole run took {time}.", 3
             ).format(n=3, time="2 秒")
-            == "已训练 3 轮；整个运行用时 2 秒。"
+            == "已训练 3 轮；全程用时 2 秒。"
         )
     singular = ngettext(
         "Trained {n} epoch; the whole run took {time}.", "Trained {n} epochs; the whole run took {time}.", 1

@@ -151,9 +151,37 @@ def test_the_baselines_scores_are_fitted_once_per_split_and_seed_and_shared(monk
     shorter = TextDataset("en-small", full.texts[:700], full.labels[:700], "en")  # other texts: fitted again
     tc.baseline_evaluation(tc.prepare(shorter, config), config)
     assert len(fits) == 3
-    for seed in range(2, 2 + tc.BASELINES_KEPT):
-        tc.baseline_evaluation(tc.prepare(shorter, dataclasses.replace(config, seed=seed)), config)
-    assert len(tc._BASELINES) == tc.BASELINES_KEPT  # the oldest are dropped
+    assert tc.baseline_evaluation(prepared, config) is first and len(fits) == 3  # used again: now the newest
+    for seed in range(2, 1 + tc.BASELINES_KEPT):
+        seeded = dataclasses.replace(config, seed=seed)
+        tc.baseline_evaluation(tc.prepare(shorter, seeded), seeded)
+    assert len(tc._BASELINES) == tc.BASELINES_KEPT and len(fits) == 2 + tc.BASELINES_KEPT
+    assert tc.baseline_evaluation(prepared, config) is first  # kept: it was used more recently than seed 1's
+    assert (
+        tc.baseline_evaluation(tc.prepare(small, other_seed), other_seed) is not None
+        and len(fits) == 3 + tc.BASELINES_KEPT
+    )
+    assert not first.probabilities.flags.writeable  # one object shared by every session: nobody may change it
+
+
+def test_runs_asking_for_the_same_baseline_at_once_wait_for_one_fit(monkeypatch):
+    import threading
+    import time
+
+    full = load_dataset("en-movies")
+    small = TextDataset("en-small", full.texts[:600], full.labels[:600], "en")
+    fits, fit = [], tc.train_baseline
+    monkeypatch.setattr(tc, "train_baseline", lambda *args: fits.append(args) or time.sleep(0.5) or fit(*args))
+    monkeypatch.setattr(tc, "_BASELINES", {})
+    config = tc.TextTrainConfig(seed=0, epochs=1)
+    prepared = tc.prepare(small, config)
+    got = []
+    runs = [threading.Thread(target=lambda: got.append(tc.baseline_evaluation(prepared, config))) for _ in range(4)]
+    for run in runs:
+        run.start()
+    for run in runs:
+        run.join(60)
+    assert len(fits) == 1 and len(got) == 4 and all(scores is got[0] for scores in got)
 
 
 def test_word_polarity_is_the_log_count_ratio_of_the_training_texts():

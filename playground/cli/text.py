@@ -136,8 +136,8 @@ def predict(args: argparse.Namespace) -> None:
     known = explanation.familiarity
     result |= known.as_dict()  # unfamiliar, unknown_share, script, and what they are judged by
     text = _("{label} (probability of positive {probability:.1%})").format(
-        label=shown_labels([result["label"]])[0],
-        probability=explanation.probability,  # JSON keeps the file's
+        label=shown_labels([result["label"]])[0],  # in the reader's language; the JSON keeps the file's name
+        probability=explanation.probability,
     )
     note = known.notice() if known.available else _(UNAVAILABLE)
     emit(result, args.json, f"{note}\n{text}" if note else text)

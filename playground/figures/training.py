@@ -84,9 +84,12 @@ def history_figure(
     fig = _panels()
     _training_loss(fig, run, rows)
     epochs = [r.epoch for r in rows]
-    for name, colour, losses, metrics in (
-        (_("train"), TRAIN_COLOUR, None, [r.train_metric for r in rows]),  # its loss is drawn above
-        (val_name or _("validation"), VAL_COLOUR, [r.val_loss for r in rows], [r.val_metric for r in rows]),
+    trained, validated = [r.train_metric for r in rows], [r.val_metric for r in rows]
+    # each epoch's higher value written over its point, the lower under it, so that the two never overlap
+    over = [v is None or t is not None and t > v for t, v in zip(trained, validated)]
+    for name, colour, losses, metrics, on_top in (
+        (_("train"), TRAIN_COLOUR, None, trained, over),  # its loss is drawn above
+        (val_name or _("validation"), VAL_COLOUR, [r.val_loss for r in rows], validated, [not o for o in over]),
     ):
         if all(v is None for v in metrics):
             continue
@@ -102,11 +105,10 @@ def history_figure(
                     showlegend=col == 1,
                 )
                 if col == 2 and len(rows) <= FEW_EPOCHS:  # a point or two on a 0-1 axis: write the values
-                    below = colour == TRAIN_COLOUR  # training under its point, validation over its: apart
                     trace.update(
                         mode=trace.mode + "+text",
                         text=[_value_text(metric, v) for v in values],
-                        textposition="bottom left" if below else "top left",
+                        textposition=["top left" if top else "bottom left" for top in on_top],
                         textfont=dict(color=colour),
                         cliponaxis=False,  # a value near 100% is written over the top edge, not cut
                     )
