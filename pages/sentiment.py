@@ -209,7 +209,7 @@ def model_settings(url, base) -> classifier.TextTrainConfig:
         "lr": setting(cols[3], "select_slider", _("learning rate"), url, "lr", "sent.lr"),
         "seed": setting(cols[4], "number_input", _("seed"), url, "seed", "sent.seed"),
     }
-    cols = st.columns(5)
+    cols = st.columns([1, 2, 2])  # the toggle's label is long in Chinese
     values |= {
         "schedule": setting(
             cols[0],
