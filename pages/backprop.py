@@ -4,7 +4,7 @@ import dataclasses
 
 import streamlit as st
 
-from pages.common import download_model, figure_once, header, model_summary, upload_model
+from pages.common import download_model, figure_once, header, model_summary, optimiser_names, upload_model
 from pages.language import resolve
 from pages.links import settings_from_url, settings_to_url
 from pages.runs import run_button
@@ -27,7 +27,7 @@ resolve()  # the run's language before the first message: AppTest runs a page wi
 NET = "backprop.net"  # the NetworkRun; its job is at NET + ".job"
 LEARNING_RATES = [0.00001, 0.0001, 0.001, 0.003, 0.01, 0.03, 0.1, 0.3, 1.0, 3.0, 10.0]
 REGULARISATION = [0.0, 0.0001, 0.001, 0.003, 0.01, 0.03, 0.1]
-OPTIMIZERS = {"sgd": "SGD", "momentum": N_("SGD with momentum"), "adam": "Adam"}  # translated where shown
+OPTIMIZERS = ("sgd", "momentum", "adam")  # the network tab offers these; names from optimiser_names()
 
 
 def nearest(value: float, options: list[float]) -> float:
@@ -86,8 +86,8 @@ def network_settings() -> NetworkConfig:
         "activation": cols[1].selectbox(_("activation"), list(ACTIVATIONS), key="backprop.activation"),
         "optimizer": cols[2].selectbox(
             _("optimiser"),
-            list(OPTIMIZERS),
-            format_func={o: _(label) for o, label in OPTIMIZERS.items()}.get,
+            OPTIMIZERS,
+            format_func=optimiser_names().get,
             key="backprop.optimizer",
         ),
         "lr": cols[3].select_slider(_("learning rate"), LEARNING_RATES, key="backprop.net_lr"),

@@ -107,9 +107,7 @@ def settings(url: classifier.ImageTrainConfig) -> classifier.ImageTrainConfig:
         _("architecture"),
         archs,
         index=archs.index(url.arch) if url.arch in archs else archs.index("cnn"),
-        format_func={
-            name: _(get_spec(name).title) for name in archs
-        }.get,  # translated now, not when Streamlit calls it
+        format_func={name: _(get_spec(name).title) for name in archs}.get,
         key="cnn.arch",
         help=_("The Architectures page shows each one's stages and trains several side by side."),
     )

@@ -11,6 +11,7 @@ import numpy as np
 import torch
 from torch import nn
 
+from playground.course.keras_rules import recurrent_params
 from playground.errors import PlaygroundError
 from playground.i18n import _, number
 from playground.models import create_model
@@ -221,14 +222,20 @@ def word_polarity(X: torch.Tensor, y: torch.Tensor, vocab_size: int) -> torch.Te
     return ratio
 
 
+KERAS_LAYERS = {nn.RNN: "SimpleRNN", nn.LSTM: "LSTM", nn.GRU: "GRU"}  # each PyTorch cell's Keras layer
+
+
 def keras_params(model: nn.Module) -> int:
-    """What Keras' ``model.summary()`` would count for the same layers: PyTorch's SimpleRNN and LSTM keep a
-    second bias vector (``bias_hh``) that Keras' do not; Keras' GRU (``reset_after=True``, its default) keeps
-    both, so a GRU counts the same in each."""
-    rnn = getattr(model, "rnn", None)  # a bag of words has no recurrent layer: the same count in both
-    skipped = () if rnn is None or isinstance(rnn, nn.GRU) else rnn.named_parameters()
-    second_bias = sum(p.numel() for name, p in skipped if name.startswith("bias_hh"))
-    return sum(p.numel() for p in model.parameters()) - second_bias
+    """What Keras' ``model.summary()`` would count for the same layers: the recurrent layers by Keras' own rules
+    (``keras_rules.recurrent_params``: one bias vector per gate in a SimpleRNN or LSTM, two in a GRU), the rest
+    as PyTorch counts it."""
+    total, rnn = sum(p.numel() for p in model.parameters()), getattr(model, "rnn", None)
+    if rnn is None:  # a bag of words: a dense layer, the same count in both
+        return total
+    kind, directions = KERAS_LAYERS[type(rnn)], 2 if rnn.bidirectional else 1
+    inputs = [rnn.input_size] + [rnn.hidden_size * directions] * (rnn.num_layers - 1)  # what each layer reads
+    keras = sum(directions * recurrent_params(kind, features, rnn.hidden_size) for features in inputs)
+    return total - sum(p.numel() for p in rnn.parameters()) + keras
 
 
 def keras_note(model: nn.Module) -> str:
